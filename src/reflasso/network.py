@@ -1,0 +1,122 @@
+"""The reflection network of paper.md section 1 and its training objective.
+
+m parallel chains of depth L (L weight layers):
+    h1 = |w_i . x + b_i1|,  hl = |v_il * h(l-1) + b_il| (l = 2..L-1),
+    f(x) = sum_i alpha_i h(L-1)_i + xi.
+Objective (constants binding): 1/2 ||f(X) - y||^2 + beta/L * penalty, where the
+penalty is sum_i ||w_i||_1^L + sum_l |v_il|^L + |alpha_i|^L (biases not penalised).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+
+class ReflectionNetwork(nn.Module):
+    """Sum of m deep narrow |.| chains, vectorised over chains."""
+
+    def __init__(self, dim: int, depth: int, width: int, dtype: torch.dtype = torch.float64):
+        super().__init__()
+        if depth < 2:
+            raise ValueError(f"depth must be >= 2 (got {depth})")
+        if width < 1 or dim < 1:
+            raise ValueError(f"width and dim must be >= 1 (got width={width}, dim={dim})")
+        self.depth, self.dim, self.width = depth, dim, width
+        inner = depth - 2
+        self.first_weight = nn.Parameter(torch.randn(width, dim, dtype=dtype) / dim**0.5)
+        self.first_bias = nn.Parameter(torch.randn(width, dtype=dtype))
+        self.inner_weight = nn.Parameter(torch.randn(width, inner, dtype=dtype))
+        self.inner_bias = nn.Parameter(torch.randn(width, inner, dtype=dtype))
+        self.output_weight = nn.Parameter(torch.randn(width, dtype=dtype) / width**0.5)
+        self.output_bias = nn.Parameter(torch.zeros((), dtype=dtype))
+
+    def chain_outputs(self, X: torch.Tensor) -> torch.Tensor:
+        """(n, m) outputs h(L-1) of every chain, before the output weights."""
+        h = torch.abs(X @ self.first_weight.T + self.first_bias)
+        for level in range(self.depth - 2):
+            h = torch.abs(self.inner_weight[:, level] * h + self.inner_bias[:, level])
+        return h
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return self.chain_outputs(X) @ self.output_weight + self.output_bias
+
+    def penalty(self) -> torch.Tensor:
+        """sum_i ||w_i||_1^L + sum_l |v_il|^L + |alpha_i|^L (without beta/L)."""
+        L = self.depth
+        return (
+            self.first_weight.abs().sum(dim=1).pow(L).sum()
+            + self.inner_weight.abs().pow(L).sum()
+            + self.output_weight.abs().pow(L).sum()
+        )
+
+    @classmethod
+    def from_unit_chains(cls, coef, W, b1, C, intercept, dtype=torch.float64) -> ReflectionNetwork:
+        """Network whose chain i equals coef_i * g_i (paper.md section 2, reconstruction).
+
+        gamma = |z|^(1/L); w = gamma w, b1 = gamma b1, v_l = gamma, b_l = -gamma^l c_l,
+        alpha = sign(z) gamma.  Its objective equals the Lasso objective of (coef, intercept).
+        """
+        coef, W, b1 = np.asarray(coef, float), np.atleast_2d(np.asarray(W, float)), np.asarray(b1, float)
+        C = np.asarray(C, float).reshape(len(coef), -1)
+        depth = C.shape[1] + 2
+        net = cls(W.shape[1], depth, max(len(coef), 1), dtype=dtype)
+        gamma = np.abs(coef) ** (1.0 / depth)
+        levels = np.arange(2, depth)  # layer index l of each inner offset
+        values = {
+            "first_weight": gamma[:, None] * W,
+            "first_bias": gamma * b1,
+            "inner_weight": np.repeat(gamma[:, None], depth - 2, axis=1),
+            "inner_bias": -(gamma[:, None] ** levels) * C,
+            "output_weight": np.sign(coef) * gamma,
+        }
+        with torch.no_grad():
+            for name, value in values.items():
+                getattr(net, name).copy_(torch.as_tensor(value.reshape(getattr(net, name).shape)))
+            if len(coef) == 0:
+                for p in net.parameters():
+                    p.zero_()
+            net.output_bias.fill_(float(intercept))
+        return net
+
+    def to_unit_chains(self):
+        """Inverse map: (coef, W, b1, C, intercept) with chain i = coef_i * g_i exactly.
+
+        Uses positive homogeneity of |.|: dividing layer 1 by s1 = ||w||_1 and each inner
+        layer by the running scale turns chain i into a unit chain times a scalar.
+        Chains with a zero weight anywhere are constant; their value is folded into the
+        intercept (they cost penalty but contribute only a constant).
+        """
+        with torch.no_grad():
+            w = self.first_weight.detach().cpu().double().numpy()
+            b = self.first_bias.detach().cpu().double().numpy()
+            v = self.inner_weight.detach().cpu().double().numpy()
+            bv = self.inner_bias.detach().cpu().double().numpy()
+            alpha = self.output_weight.detach().cpu().double().numpy()
+            intercept = float(self.output_bias)
+        scale = np.abs(w).sum(axis=1)
+        live = scale > 0
+        W = w / np.where(live, scale, 1.0)[:, None]
+        b1 = b / np.where(live, scale, 1.0)
+        C = np.zeros((len(b), self.depth - 2))
+        for level in range(self.depth - 2):
+            # |v S g + b| = |v| S |g - c| with c = -b / (v S)
+            live &= v[:, level] != 0
+            C[:, level] = -bv[:, level] / np.where(live, v[:, level] * scale, 1.0)
+            scale = scale * np.abs(v[:, level])
+        coef = np.where(live, alpha * scale, 0.0)
+        with torch.no_grad():
+            origin = torch.zeros(1, self.dim, dtype=self.first_weight.dtype)
+            constant = self.chain_outputs(origin.to(self.first_weight.device))[0].cpu().double().numpy()
+        intercept += float(np.sum(np.where(live, 0.0, alpha * constant)))
+        return coef, W, b1, C, intercept
+
+
+def training_objective(net: nn.Module, X, y, beta: float) -> torch.Tensor:
+    """1/2 ||net(X) - y||^2 + beta/L * net.penalty(), the paper's constants (no 1/n)."""
+    param = next(net.parameters())
+    X = torch.as_tensor(X, dtype=param.dtype, device=param.device)
+    y = torch.as_tensor(y, dtype=param.dtype, device=param.device)
+    residual = net(X).reshape(-1) - y.reshape(-1)
+    return 0.5 * residual.pow(2).sum() + beta / net.depth * net.penalty()
