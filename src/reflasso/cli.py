@@ -23,11 +23,14 @@ def _fit(args) -> None:
 
 
 def _train(args) -> None:
-    from .lasso import LassoFit
     from .training import train_network
 
     X, y = load_xy(args.data)
-    init = LassoFit.load(args.init_from) if args.init_from else None
+    init = None
+    if args.init_from:
+        from .lasso import LassoFit
+
+        init = LassoFit.load(args.init_from)
     result = train_network(X, y, arch=args.arch, depth=args.depth, width=args.width,
                            beta=args.beta, epochs=args.epochs, lr=args.lr, seed=args.seed,
                            device=args.device, init=init)

@@ -3,16 +3,49 @@
 A ``Dictionary`` is a batch of unit chains (W, b1, C) plus a table ``meaning`` with one
 row per column saying where the feature comes from (family, anchor point, spanning
 points or axes, mirror and reflected points, reflection order).
+
+Kinds (``build_dictionary(X, depth, kind)``):
+
+- ``"exact"``: vertex enumeration (paper.md 3.1), exact for every depth and dimension.
+  The parameters u = (w, b1, c2..c(L-1)) of a vertex solve d + L - 2 independent
+  equations taken from the *data rows* e_l(x_n) = 0 (x_n on a kink of layer l, for each
+  sign pattern of the layers below) and the *face rows* w_i = 0, c_l = 0.
+- ``"closed-form"``: the paper's families, wedge features (3.2, L = 2), reflection
+  features (3.3, L = 3) and the multilevel sub-library (3.4, L >= 4).
+- ``"sampled"``: vertices of random row subsets, for dimensions where enumeration is
+  impossible (e.g. embeddings in hundreds of dimensions).
+
+Duplicates are removed *up to sign and an additive constant*: the intercept is not
+penalised and the sign of a Lasso coefficient is free, so columns g and -g + const give
+the same Lasso optimum and the same dual constraint (1.lambda = 0).  Constant columns
+are dropped for the same reason.  Among equivalent chains the one with the fewest
+negative offsets c_l (a negative offset only adds a constant) and smallest |c| is kept.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from .chains import evaluate_unit_chains
+from .geometry import generalized_cross_product, reflect_point
+from .io import DataError, check_xy
+
+KINDS = ("exact", "closed-form", "sampled")
+FLOAT_BYTES = 8
+# Relative tolerances (w.r.t. the data spread / row norms); see docs/dictionaries.md.
+QUANTUM = 1e-9  # columns equal to this fraction of the data spread are duplicates
+DEPENDENT = 1e-10  # |null vector| below this times the Hadamard bound: rows dependent
+WORK_BYTES = 64e6  # working memory of one chunk of candidates
+EXACT_SLACK = 8.0  # candidates per kept column allowed before the exact build starts
+
+
+class DictionaryTooLarge(MemoryError):
+    """The requested dictionary would exceed the memory budget (message names options)."""
 
 
 @dataclass
@@ -31,3 +64,536 @@ class Dictionary:
     def evaluate(self, X: np.ndarray) -> np.ndarray:
         """(n, p) feature matrix of the dictionary's chains on points X."""
         return evaluate_unit_chains(X, self.W, self.b1, self.C)
+
+    def describe(self, j: int) -> str:
+        """One line, human readable, saying where column j comes from."""
+        return describe_column(self.meaning.iloc[j], self.depth, self.W.shape[1])
+
+
+# ----------------------------------------------------------------------------- sizes
+
+
+def estimate_dictionary_size(
+    n: int, d: int, depth: int, kind: str = "exact", *, n_samples: int | None = None
+) -> tuple[int, int]:
+    """Upper bound on the candidate columns of a dictionary, and the bytes they need.
+
+    Bytes count the feature matrix on the n training points (what the Lasso holds)
+    plus the chain parameters and meaning.  For ``"exact"`` the candidates are the two
+    signs of the null vector of every (d + L - 2)-subset of rows (one sign for L = 2);
+    the built dictionary is smaller after duplicates are removed, so the *build* is
+    also guarded as it goes (see ``build_dictionary``).
+    """
+    _check_kind(kind)
+    if kind == "exact":
+        rows = _count_rows(n, d, depth)
+        columns = (1 if depth == 2 else 2) * math.comb(rows, d + depth - 2)
+    elif kind == "closed-form":
+        wedge = n * math.comb(n - 1 + d, d - 1)
+        if depth == 2:
+            columns = wedge
+        elif depth == 3:
+            columns = n * n * math.comb(3 * n + d, d - 1)
+        else:
+            columns = wedge * n ** (depth - 2)
+    else:
+        if n_samples is None or n_samples < 1:
+            raise ValueError("kind='sampled' needs n_samples >= 1")
+        columns = int(n_samples)
+    return columns, columns * _bytes_per_column(n, d, depth)
+
+
+def _bytes_per_column(n: int, d: int, depth: int) -> int:
+    meaning = 8 * (d + depth)  # a few small integers per defining row, generously
+    return FLOAT_BYTES * (n + d + depth - 1) + meaning
+
+
+def _count_rows(n: int, d: int, depth: int) -> int:
+    """Data rows n * (2^(L-1) - 1) plus face rows d + L - 2."""
+    return n * (2 ** (depth - 1) - 1) + d + depth - 2
+
+
+def _too_large(what: str, columns: int, nbytes: float, max_bytes: float) -> DictionaryTooLarge:
+    return DictionaryTooLarge(
+        f"{what}: about {columns:,} columns, {nbytes / 1e9:.3g} GB, over the memory budget "
+        f"max_bytes={max_bytes / 1e9:.3g} GB. Alternatives: kind='sampled' with "
+        "n_samples=<count>, fewer points, a lower depth, kind='closed-form' (paper "
+        "sub-library, not exact for L >= 4), or a larger max_bytes."
+    )
+
+
+# ------------------------------------------------------------------------- building
+
+
+def build_dictionary(
+    X: np.ndarray,
+    depth: int,
+    kind: str = "exact",
+    *,
+    n_samples: int | None = None,
+    seed: int = 0,
+    max_bytes: float = 2e9,
+) -> Dictionary:
+    """Build a dictionary of unit chains of the given depth on training points X (n, d).
+
+    ``kind`` is ``"exact"`` (vertex enumeration, paper.md 3.1), ``"closed-form"``
+    (3.2 for L = 2, 3.3 for L = 3, 3.4 for L >= 4) or ``"sampled"`` (``n_samples``
+    random vertices, reproducible with ``seed``).  Raises ``DataError`` for unusable
+    data (NaN/inf, fewer than 2 points, all points identical) and
+    ``DictionaryTooLarge`` (a ``MemoryError``) when the estimated or the growing size
+    passes ``max_bytes`` (bytes of the feature matrix on X plus parameters).
+    Collinear data in d >= 2 is allowed: degenerate wedges (zero normals) are skipped
+    and the dictionary is that of the data's own lower-dimensional geometry.
+    """
+    _check_kind(kind)
+    depth = _check_depth(depth)
+    points, first_index = _check_points(X)
+    n, d = len(np.asarray(X)), points.shape[1]
+    what = f"{kind} dictionary, depth {depth}, n={n}, d={d}"
+    columns, nbytes = estimate_dictionary_size(len(points), d, depth, kind, n_samples=n_samples)
+    # For "exact" the estimate counts candidates before de-duplication (several per
+    # kept column), so it is allowed EXACT_SLACK times the budget; the kept columns are
+    # then checked against max_bytes itself while the enumeration runs.
+    slack = EXACT_SLACK if kind == "exact" else 1.0
+    if nbytes > slack * max_bytes:
+        raise _too_large(what, columns, nbytes, max_bytes)
+    keeper = _UniqueColumns(points, _bytes_per_column(n, d, depth), max_bytes, what)
+    if kind == "exact":
+        _enumerate_vertices(points, depth, keeper)
+    elif kind == "sampled":
+        _sample_vertices(points, depth, int(n_samples), seed, keeper)
+    else:
+        _closed_form(points, depth, keeper)
+    W, b1, C, info = keeper.result()
+    meaning = _meaning_table(info, kind, points, depth, first_index)
+    meaning["order"] = (C > keeper.quantum).sum(axis=1).astype(np.int8)
+    if kind == "closed-form":
+        reflected = "reflection" if depth == 3 else "multilevel"
+        meaning["family"] = pd.Categorical(
+            np.where(meaning["order"] > 0, reflected, "wedge"), categories=FAMILIES)
+    return Dictionary(depth=depth, W=W, b1=b1, C=C, kind=kind, meaning=meaning)
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise ValueError(f"unknown dictionary kind {kind!r}; choose one of {KINDS}")
+
+
+def _check_depth(depth) -> int:
+    if int(depth) != depth or depth < 2:
+        raise ValueError(f"depth must be an integer >= 2 (got {depth!r})")
+    return int(depth)
+
+
+def _check_points(X) -> tuple[np.ndarray, np.ndarray]:
+    """Validated distinct points and, for each, the index of its first copy in X."""
+    X = np.asarray(X, dtype=float)
+    X, _ = check_xy(X, np.zeros(len(X)), name="X")
+    points, first_index = np.unique(X, axis=0, return_index=True)
+    if len(points) < 2:
+        raise DataError(f"X: all {len(X)} training points are identical; need 2 distinct")
+    order = np.argsort(first_index)  # keep the data's own order
+    return points[order], first_index[order]
+
+
+# ------------------------------------------------------------ unique column keeper
+
+
+class _UniqueColumns:
+    """Collects candidate chains, keeping one chain per column up to sign and constant.
+
+    A column minus its first entry, rounded to multiples of q = QUANTUM * (data
+    spread), gives an integer vector v that ignores additive constants.  Several
+    exact integer hashes r . v (float64 sums of integers below 2^53, so BLAS rounding
+    cannot change them) are mixed into a 128-bit key; the sign of a column is fixed
+    by making its first non-zero hash positive (hashes are linear in v).  A chain's
+    score (active offsets c_l > 0, then sum c) decides which of several equivalent
+    chains is kept.  Memory is bounded: kept chains are compacted as they accumulate
+    and the budget is checked each time.
+    """
+
+    def __init__(self, points: np.ndarray, bytes_per_column: int, max_bytes: float,
+                 what: str):
+        self.points = points
+        spread = np.abs(points - points.mean(axis=0)).max()
+        self.quantum = QUANTUM * spread
+        # |v| <= 2 / QUANTUM + 1: a unit chain's range on the data is at most the l-inf
+        # diameter of the data.  Hash weights below `limit` keep every sum exact.
+        limit = max(2, int(2.0**53 / (len(points) * (2.0 / QUANTUM + 2.0))))
+        hashes = max(2, math.ceil(128 / math.log2(limit)))  # about 128 bits in all
+        rng = np.random.default_rng(12345)  # fixed: the canonical sign/hash is a convention
+        self.hash_weights = rng.integers(1, limit, size=(len(points), hashes)).astype(float)
+        self.mix = rng.integers(1, 2**63, size=(2, hashes), dtype=np.uint64) | np.uint64(1)
+        self.bytes_per_column, self.max_bytes, self.what = bytes_per_column, max_bytes, what
+        self.parts: list[dict] = []
+        self.pending = 0
+        self.compacted = 0
+        self.seen = 0  # candidates offered so far: their rank is the discovery order
+
+    def chunk_size(self) -> int:
+        """Candidates per chunk so that a chunk's matrices stay within WORK_BYTES."""
+        return max(256, int(WORK_BYTES / (4 * FLOAT_BYTES * len(self.points))))
+
+    def keys(self, W: np.ndarray, b1: np.ndarray, C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """128-bit keys (B, 2) of the columns and the mask of non-constant columns."""
+        v = evaluate_unit_chains(self.points, W, b1, C)
+        v -= v[0]  # before rounding, so that a constant shift cannot move a rounding
+        v *= 1.0 / self.quantum
+        np.rint(v, out=v)
+        varying = v.any(axis=0)  # constant columns carry nothing (the intercept does it)
+        hashes = v[:, varying].T @ self.hash_weights
+        first_nonzero = np.argmax(hashes != 0, axis=1)
+        sign = np.sign(hashes[np.arange(len(hashes)), first_nonzero])
+        hashes = (hashes * sign[:, None]).astype(np.int64).view(np.uint64)
+        with np.errstate(over="ignore"):
+            mixed = np.stack([(hashes * m).sum(axis=1) for m in self.mix], axis=1)
+        return mixed, varying
+
+    def add(self, W: np.ndarray, b1: np.ndarray, C: np.ndarray, info: dict) -> None:
+        if len(b1) == 0:
+            return
+        keys, keep = self.keys(W, b1, C)
+        active = C > self.quantum
+        score = active.sum(axis=1) + C.sum(axis=1) / (1.0 + C.sum(axis=1))
+        seq = self.seen + np.arange(len(b1))
+        self.seen += len(b1)
+        part = {"key": keys, "score": score[keep], "seq": seq[keep], "W": W[keep],
+                "b1": b1[keep], "C": C[keep],
+                **{name: value[keep] for name, value in info.items()}}
+        self.parts.append(_first_per_key(part))
+        self.pending += len(self.parts[-1]["b1"])
+        if self.pending > max(4 * self.compacted, 4 * self.chunk_size()):
+            self._compact()
+
+    def _compact(self) -> None:
+        merged = _first_per_key(_concat(self.parts))
+        self.parts = [merged]
+        self.compacted = self.pending = len(merged["b1"])
+        nbytes = self.compacted * self.bytes_per_column
+        if nbytes > self.max_bytes:
+            raise _too_large(self.what + " (kept so far)", self.compacted, nbytes,
+                             self.max_bytes)
+
+    def count(self) -> int:
+        self._compact()
+        return self.compacted
+
+    def truncate(self, count: int) -> None:
+        """Keep the first ``count`` kept chains in order of discovery (for sampling)."""
+        self._compact()
+        part = self.parts[0]
+        first = np.sort(np.argsort(part["seq"])[:count])
+        self.parts = [{name: value[first] for name, value in part.items()}]
+        self.compacted = self.pending = len(first)
+
+    def result(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+        if not self.parts:
+            raise DataError(f"{self.what}: no non-constant feature found")
+        self._compact()
+        part = self.parts[0]
+        order = np.argsort(part["seq"])  # deterministic: order of discovery
+        part = {name: value[order] for name, value in part.items()}
+        internal = ("key", "score", "seq", "W", "b1", "C")
+        info = {k: v for k, v in part.items() if k not in internal}
+        return part["W"], part["b1"], part["C"], info
+
+
+def _concat(parts: list[dict]) -> dict:
+    return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+
+
+def _first_per_key(part: dict) -> dict:
+    """Keep, for each hash key, the candidate with the lowest score."""
+    key = part["key"]
+    order = np.lexsort((part["score"], key[:, 1], key[:, 0]))
+    key = key[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = np.any(key[1:] != key[:-1], axis=1)
+    chosen = order[first]
+    return {name: value[chosen] for name, value in part.items()}
+
+
+# -------------------------------------------------------- exact: vertex enumeration
+
+
+def vertex_rows(points: np.ndarray, depth: int) -> tuple[np.ndarray, pd.DataFrame]:
+    """The linear equations whose independent (d + L - 2)-subsets fix the vertices.
+
+    Returns rows (R, d + L - 1) acting on u = (w, b1, c2..c(L-1)) and a table with,
+    per row, ``point`` (-1 for face rows), ``level`` (0 for face rows), ``signs``
+    (bit m set when s_(m+1) = -1) and ``face`` (index into u of the parameter set to
+    zero, -1 for data rows).  Data rows: e_1 = w.x_n + b1, e_l = s_(l-1) e_(l-1) - c_l.
+    """
+    n, d = points.shape
+    size = d + depth - 1
+    rows, table = [], []
+    for index, x in enumerate(points):
+        level_rows = {(): np.concatenate([x, [1.0], np.zeros(depth - 2)])}
+        for level in range(1, depth):
+            for signs, row in level_rows.items():
+                bits = sum(1 << m for m, s in enumerate(signs) if s < 0)
+                rows.append(row)
+                table.append((index, level, bits, -1))
+            if level == depth - 1:
+                break
+            next_rows = {}
+            for signs, row in level_rows.items():
+                for s in (1.0, -1.0):
+                    new = s * row
+                    new[d + level] -= 1.0  # - c_(level+1), stored at u index d + level
+                    next_rows[signs + (s,)] = new
+            level_rows = next_rows
+    faces = [i for i in range(size) if i != d]  # every parameter except b1
+    for i in faces:
+        row = np.zeros(size)
+        row[i] = 1.0
+        rows.append(row)
+        table.append((-1, 0, -1, i))
+    frame = pd.DataFrame(table, columns=["point", "level", "signs", "face"])
+    return np.array(rows), frame
+
+
+def _combination_chunks(count: int, k: int, chunk: int):
+    """All k-subsets of range(count) in lexicographic order, as (B, k) int32 arrays."""
+    if k == 0:  # one empty subset (d = 1: no spanning vectors)
+        yield np.zeros((1, 0), dtype=np.int32)
+        return
+    combos = itertools.combinations(range(count), k)
+    while True:
+        flat = np.fromiter(
+            itertools.chain.from_iterable(itertools.islice(combos, chunk)), dtype=np.int32
+        )
+        if flat.size == 0:
+            return
+        yield flat.reshape(-1, k)
+
+
+def _null_vectors(rows: np.ndarray, subsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Null vectors of the row subsets that are independent, and the subsets kept."""
+    if rows.shape[1] > 6:  # cofactors of wide systems are slow: one QR per subset
+        return _null_vectors_qr(rows, subsets)
+    matrices = rows[subsets]
+    u = generalized_cross_product(matrices)
+    # Hadamard: every cofactor is at most the product of the row norms.
+    hadamard = np.prod(np.linalg.norm(matrices, axis=2), axis=1)
+    independent = np.linalg.norm(u, axis=1) > DEPENDENT * hadamard
+    return u[independent], subsets[independent]
+
+
+def _null_vectors_qr(rows: np.ndarray, subsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    kept, vectors = [], []
+    for index, subset in enumerate(subsets):
+        q, r = np.linalg.qr(rows[subset].T, mode="complete")
+        diagonal = np.abs(np.diag(r))
+        if diagonal.min() > DEPENDENT * max(diagonal.max(), 1.0):
+            kept.append(index)
+            vectors.append(q[:, -1])
+    if not kept:
+        return np.zeros((0, rows.shape[1])), subsets[:0]
+    return np.array(vectors), subsets[kept]
+
+
+def _chains_from_vectors(u: np.ndarray, d: int, both_signs: bool):
+    """Scale null vectors to ||w||_1 = 1 (skipping ||w||_1 ~ 0) and split into chains."""
+    w_norm = np.abs(u[:, :d]).sum(axis=1)
+    usable = w_norm > DEPENDENT * np.linalg.norm(u, axis=1)
+    u = u[usable] / w_norm[usable, None]
+    signs = np.ones(len(u), dtype=np.int8)
+    index = np.arange(len(u))
+    if both_signs:
+        u = np.concatenate([u, -u])
+        signs = np.concatenate([signs, -signs])
+        index = np.concatenate([index, index])
+    # A negative offset c_l only adds |c_l| to the layer (|h - c_l| = h + |c_l| for
+    # h >= 0), i.e. the chain equals one with c_l = 0 and c_(l+1) shifted, plus a
+    # constant.  So the sup over all unit chains is the sup over c >= 0, whose
+    # vertices are the vertices with c >= 0 (the faces c_l = 0 are rows).
+    nonnegative = np.all(u[:, d + 1 :] >= -DEPENDENT, axis=1)
+    u, signs, index = u[nonnegative], signs[nonnegative], index[nonnegative]
+    np.maximum(u[:, d + 1 :], 0.0, out=u[:, d + 1 :])
+    return u[:, :d], u[:, d], u[:, d + 1 :], np.flatnonzero(usable)[index], signs
+
+
+def _enumerate_vertices(points: np.ndarray, depth: int, keeper: _UniqueColumns) -> None:
+    d = points.shape[1]
+    rows, _ = vertex_rows(points, depth)
+    k = d + depth - 2
+    both = depth > 2  # for L = 2, -u gives the same column |w.x + b1|
+    for subsets in _combination_chunks(len(rows), k, max(256, keeper.chunk_size() // 2)):
+        _add_vertices(rows, subsets, d, both, keeper)
+
+
+def _add_vertices(rows, subsets, d, both, keeper) -> None:
+    u, subsets = _null_vectors(rows, subsets)
+    W, b1, C, source, signs = _chains_from_vectors(u, d, both)
+    subsets = subsets[source]
+    keeper.add(W, b1, C, {"rows": subsets, "vertex_sign": signs})
+
+
+def _sample_vertices(points, depth, n_samples, seed, keeper) -> None:
+    """Vertices of uniformly random row subsets until n_samples distinct columns exist."""
+    d = points.shape[1]
+    rows, _ = vertex_rows(points, depth)
+    k = d + depth - 2
+    if k > len(rows):
+        raise DataError(f"sampled dictionary needs at least {k} rows, got {len(rows)}")
+    rng = np.random.default_rng(seed)
+    batch = max(16, min(4096, int(WORK_BYTES / (FLOAT_BYTES * k * (k + 1) * 4))))
+    for _attempt in range(1000):
+        subsets = np.sort(rng.random((batch, len(rows))).argsort(axis=1)[:, :k], axis=1)
+        _add_vertices(rows, subsets.astype(np.int32), d, depth > 2, keeper)
+        if keeper.count() >= n_samples:
+            break
+    keeper.truncate(n_samples)
+
+
+# ------------------------------------------------------------ closed-form families
+
+
+def _closed_form(points: np.ndarray, depth: int, keeper: _UniqueColumns) -> None:
+    """Paper families: wedge (3.2), reflection (3.3, L = 3), multilevel (3.4, L >= 4)."""
+    if depth == 3:
+        _reflection_features(points, keeper)
+        return
+    W, b1, info = _wedge_features(points)
+    if depth == 2:
+        keeper.add(W, b1, np.zeros((len(b1), 0)), info)
+        return
+    _multilevel_features(points, depth, W, b1, info, keeper)
+
+
+def _spanning_sets(pool: np.ndarray, d: int, chunk: int):
+    """(d-1)-subsets of the pool's vectors, in chunks: (B, d-1) index arrays."""
+    yield from _combination_chunks(len(pool), d - 1, chunk)
+
+
+def _normals(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unit-l1 generalized cross products of (B, d-1, d) and the mask of non-degenerate."""
+    normal = generalized_cross_product(vectors)
+    scale = np.abs(normal).sum(axis=1)
+    hadamard = np.prod(np.linalg.norm(vectors, axis=2), axis=1) if vectors.shape[1] else 1.0
+    ok = scale > DEPENDENT * hadamard
+    return normal[ok] / scale[ok, None], ok
+
+
+def _wedge_features(points: np.ndarray):
+    """3.2: g(x) = |w.(x - x_j)|, w orthogonal to d-1 of {x_n - x_j} and the axes."""
+    n, d = points.shape
+    axes = np.eye(d)
+    Ws, b1s, infos = [], [], []
+    for anchor in range(n):
+        pool = np.concatenate([points - points[anchor], axes])
+        codes = np.concatenate([np.arange(n), -1 - np.arange(d)])  # point n, or axis i
+        for sets in _spanning_sets(pool, d, 100_000):
+            w, ok = _normals(pool[sets])
+            Ws.append(w)
+            b1s.append(-w @ points[anchor])
+            infos.append({"anchor": np.full(len(w), anchor, np.int32),
+                          "span": codes[sets[ok]].astype(np.int32),
+                          "span_ref": np.where(codes[sets[ok]] >= 0, 0, -1).astype(np.int8)})
+    return np.concatenate(Ws), np.concatenate(b1s), _concat(infos)
+
+
+def _reflection_features(points: np.ndarray, keeper: _UniqueColumns) -> None:
+    """3.3: g(x) = ||w.(x - x_j)| - |w.(x_k - x_j)||, mirror through x_j, kink at x_k.
+
+    w is orthogonal to d-1 vectors x_n - x' with x' in {x_j, x_k, 2 x_j - x_k} or an
+    axis: exactly the vertices with rows e_1(x_j) = 0 and e_2(x_k) = 0 (k = j gives
+    the two-layer wedge feature as a depth-3 chain).
+    """
+    n, d = points.shape
+    axes = np.eye(d)
+    codes = np.concatenate([np.tile(np.arange(n), 3), -1 - np.arange(d)])
+    refs = np.concatenate([np.repeat(np.arange(3), n), np.full(d, -1)]).astype(np.int8)
+    for anchor in range(n):
+        for kink in range(n):
+            mirrored = reflect_point(points[anchor], points[kink])
+            pool = np.concatenate([points - points[anchor], points - points[kink],
+                                   points - mirrored, axes])
+            for sets in _spanning_sets(pool, d, keeper.chunk_size()):
+                w, ok = _normals(pool[sets])
+                b1 = -w @ points[anchor]
+                c2 = np.abs(w @ (points[kink] - points[anchor]))
+                count = len(w)
+                keeper.add(w, b1, c2[:, None], {
+                    "anchor": np.full(count, anchor, np.int32),
+                    "span": codes[sets[ok]].astype(np.int32),
+                    "span_ref": refs[sets[ok]],
+                    "kinks": np.full((count, 1), kink, np.int32)})
+
+
+def _multilevel_features(points, depth, W, b1, info, keeper) -> None:
+    """3.4: g_l(x) = |g_(l-1)(x) - g_(l-1)(x_(n_l))| for every tuple (n_2..n_(L-1))."""
+    n = len(points)
+    per_tuple = max(1, keeper.chunk_size() // max(1, n ** (depth - 2)))
+    for start in range(0, len(b1), per_tuple):
+        part = slice(start, start + per_tuple)
+        w, b, sub = W[part], b1[part], {k: v[part] for k, v in info.items()}
+        values = np.abs(points @ w.T + b).T  # (p, n): g_1 on the data
+        C = np.zeros((len(b), 0))
+        kinks = np.zeros((len(b), 0), np.int32)
+        for _level in range(2, depth):
+            p = len(b)
+            repeat = np.repeat(np.arange(p), n)
+            chosen = np.tile(np.arange(n), p)
+            offset = values[repeat, chosen]
+            values = np.abs(values[repeat] - offset[:, None])
+            C = np.column_stack([C[repeat], offset])
+            kinks = np.column_stack([kinks[repeat], chosen]).astype(np.int32)
+            w, b = w[repeat], b[repeat]
+            sub = {k: v[repeat] for k, v in sub.items()}
+        keeper.add(w, b, C, {**sub, "kinks": kinks})
+
+
+# ------------------------------------------------------------------ meaning tables
+
+FAMILIES = ("wedge", "reflection", "multilevel", "vertex")
+
+
+def _meaning_table(info, kind, points, depth, first_index) -> pd.DataFrame:
+    """DataFrame aligned with the columns; point indices refer to rows of the input X."""
+    to_x = np.append(first_index, -1).astype(np.int32)  # index -1 stays -1
+    frame = {}
+    if kind == "closed-form":
+        frame["family"] = pd.Categorical.from_codes(np.zeros(len(info["anchor"]), np.int8),
+                                                    FAMILIES)  # set from the order later
+        frame["anchor"] = to_x[info["anchor"]]
+        span = info["span"]
+        for i in range(span.shape[1]):
+            is_axis = span[:, i] < 0
+            frame[f"span{i}_point"] = np.where(is_axis, -1, to_x[np.maximum(span[:, i], 0)])
+            frame[f"span{i}_axis"] = np.where(is_axis, -1 - span[:, i], -1).astype(np.int16)
+            frame[f"span{i}_ref"] = pd.Categorical.from_codes(
+                info["span_ref"][:, i] + 1, ("axis", "anchor", "kink", "mirrored_kink"))
+        kinks = info.get("kinks", np.zeros((len(info["anchor"]), 0), np.int32))
+        for level in range(kinks.shape[1]):
+            frame[f"kink{level + 2}"] = to_x[kinks[:, level]]
+    else:
+        rows, table = vertex_rows(points, depth)
+        defining = info["rows"]
+        data_row = table["point"].to_numpy()[defining] >= 0
+        level_one = data_row & (table["level"].to_numpy()[defining] == 1)
+        first_level_one = np.where(level_one.any(axis=1), level_one.argmax(axis=1), -1)
+        frame["family"] = pd.Categorical.from_codes(
+            np.full(len(defining), 3, np.int8), FAMILIES)
+        anchor_row = defining[np.arange(len(defining)), np.maximum(first_level_one, 0)]
+        frame["anchor"] = np.where(first_level_one >= 0,
+                                   to_x[table["point"].to_numpy()[anchor_row]], -1)
+        for i in range(defining.shape[1]):
+            sub = table.iloc[defining[:, i]]
+            frame[f"row{i}_point"] = to_x[sub["point"].to_numpy()]
+            frame[f"row{i}_level"] = sub["level"].to_numpy().astype(np.int8)
+            frame[f"row{i}_signs"] = sub["signs"].to_numpy().astype(np.int16)
+            frame[f"row{i}_face"] = sub["face"].to_numpy().astype(np.int16)
+        frame["vertex_sign"] = info["vertex_sign"]
+    return pd.DataFrame(frame)
+
+
+
+def describe_column(row: pd.Series, depth: int, dim: int) -> str:
+    """Human-readable origin of one column, from its row of the meaning table."""
+    return ", ".join(f"{name}={value}" for name, value in row.items() if _informative(value))
+
+
+def _informative(value) -> bool:
+    return not (isinstance(value, (int, np.integer)) and value == -1)

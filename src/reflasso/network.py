@@ -13,6 +13,8 @@ import numpy as np
 import torch
 from torch import nn
 
+CHAIN_PARAMETERS = ("first_weight", "first_bias", "inner_weight", "inner_bias", "output_weight")
+
 
 class ReflectionNetwork(nn.Module):
     """Sum of m deep narrow |.| chains, vectorised over chains."""
@@ -58,7 +60,8 @@ class ReflectionNetwork(nn.Module):
         gamma = |z|^(1/L); w = gamma w, b1 = gamma b1, v_l = gamma, b_l = -gamma^l c_l,
         alpha = sign(z) gamma.  Its objective equals the Lasso objective of (coef, intercept).
         """
-        coef, W, b1 = np.asarray(coef, float), np.atleast_2d(np.asarray(W, float)), np.asarray(b1, float)
+        coef, b1 = np.asarray(coef, float), np.asarray(b1, float)
+        W = np.atleast_2d(np.asarray(W, float))
         C = np.asarray(C, float).reshape(len(coef), -1)
         depth = C.shape[1] + 2
         net = cls(W.shape[1], depth, max(len(coef), 1), dtype=dtype)
@@ -79,6 +82,15 @@ class ReflectionNetwork(nn.Module):
                     p.zero_()
             net.output_bias.fill_(float(intercept))
         return net
+
+    def load_chains(self, source: ReflectionNetwork) -> None:
+        """Put the chains of ``source`` into chains 0..k-1; set the output bias to the source's."""
+        _check_chain_source(self, source)
+        k = source.width
+        with torch.no_grad():
+            for name in CHAIN_PARAMETERS:
+                getattr(self, name)[:k] = getattr(source, name)
+            self.output_bias.fill_(float(source.output_bias))
 
     def to_unit_chains(self):
         """Inverse map: (coef, W, b1, C, intercept) with chain i = coef_i * g_i exactly.
@@ -108,9 +120,82 @@ class ReflectionNetwork(nn.Module):
         coef = np.where(live, alpha * scale, 0.0)
         with torch.no_grad():
             origin = torch.zeros(1, self.dim, dtype=self.first_weight.dtype)
-            constant = self.chain_outputs(origin.to(self.first_weight.device))[0].cpu().double().numpy()
+            constant = self.chain_outputs(origin.to(self.first_weight.device))[0]
+            constant = constant.cpu().double().numpy()
         intercept += float(np.sum(np.where(live, 0.0, alpha * constant)))
         return coef, W, b1, C, intercept
+
+
+class StandardNetwork(nn.Module):
+    """Fully connected |.| network: L weight layers (L-1 hidden layers of width m), biases.
+
+    The penalty is the per-unit analogue of the paper's l1^L penalty (docs/training.md):
+    sum over hidden units of ||incoming weights||_1^L plus sum_i |output weight_i|^L.
+    For chain-structured weights (one unit per layer, see ``load_chains``) it equals the
+    reflection network's penalty, and for L = 2 the two architectures coincide.
+    """
+
+    def __init__(self, dim: int, depth: int, width: int, dtype: torch.dtype = torch.float64):
+        super().__init__()
+        if depth < 2:
+            raise ValueError(f"depth must be >= 2 (got {depth})")
+        if width < 1 or dim < 1:
+            raise ValueError(f"width and dim must be >= 1 (got width={width}, dim={dim})")
+        self.depth, self.dim, self.width = depth, dim, width
+        sizes = [dim] + [width] * (depth - 1)
+        self.hidden = nn.ModuleList(
+            nn.Linear(n_in, n_out, dtype=dtype)
+            for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)
+        )
+        self.output = nn.Linear(width, 1, dtype=dtype)  # PyTorch default initialisation
+
+    @property
+    def output_bias(self) -> nn.Parameter:
+        """The output bias xi (named like the reflection network's)."""
+        return self.output.bias
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        h = X
+        for layer in self.hidden:
+            h = torch.abs(layer(h))
+        return self.output(h).reshape(-1)
+
+    def penalty(self) -> torch.Tensor:
+        """sum over hidden units of ||row||_1^L + sum_i |output_i|^L (without beta/L)."""
+        L = self.depth
+        rows = sum(layer.weight.abs().sum(dim=1).pow(L).sum() for layer in self.hidden)
+        return rows + self.output.weight.abs().pow(L).sum()
+
+    def load_chains(self, source: ReflectionNetwork) -> None:
+        """Put the chains of ``source`` into units 0..k-1 of every hidden layer.
+
+        Unit i of layer 1 gets chain i's first-layer weights; unit i of layer l >= 2 reads
+        only unit i of layer l-1 (its row is zero elsewhere), so the unit computes chain i
+        exactly (paper.md section 4, 'simulated').  Other units are left as they are; the
+        output bias is set to the source's.
+        """
+        _check_chain_source(self, source)
+        k = source.width
+        with torch.no_grad():
+            self.hidden[0].weight[:k] = source.first_weight
+            self.hidden[0].bias[:k] = source.first_bias
+            units = torch.arange(k)
+            for level, layer in enumerate(self.hidden[1:]):
+                layer.weight[:k] = 0.0
+                layer.weight[units, units] = source.inner_weight[:, level]
+                layer.bias[:k] = source.inner_bias[:, level]
+            self.output.weight[0, :k] = source.output_weight
+            self.output.bias.fill_(float(source.output_bias))
+
+
+def _check_chain_source(target: nn.Module, source: ReflectionNetwork) -> None:
+    if (source.dim, source.depth) != (target.dim, target.depth):
+        raise ValueError(
+            f"chains of dimension {source.dim} and depth {source.depth} do not fit a network "
+            f"of dimension {target.dim} and depth {target.depth}"
+        )
+    if source.width > target.width:
+        raise ValueError(f"{source.width} chains do not fit into width {target.width}")
 
 
 def training_objective(net: nn.Module, X, y, beta: float) -> torch.Tensor:

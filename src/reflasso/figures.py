@@ -1,0 +1,306 @@
+"""Figures of the reproduction (paper.md section 4), one function per figure.
+
+Every function takes the tables written by the workflow's analysis rules (pandas
+DataFrames) and returns a matplotlib Figure; nothing here fits anything, so restyling a
+figure never reruns a fit.  ``save_figure`` writes PDF and PNG atomically.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; no display on clusters or CI
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from .io import _write_atomic  # noqa: E402
+
+DATA_STYLE = {"color": "black", "s": 28, "zorder": 5, "label": "data points"}
+REFLECTION_STYLE = {"marker": "^", "color": "tab:orange", "s": 30, "zorder": 4}
+SECOND_ORDER_STYLE = {"marker": "v", "color": "tab:purple", "s": 18, "zorder": 4}
+KINK_STYLE = {"color": "tab:red", "alpha": 0.5, "linewidth": 0.8, "linestyle": ":"}
+
+
+def _theme() -> None:
+    sns.set_theme(style="whitegrid", context="paper", font_scale=0.9)
+
+
+def save_figure(figure: plt.Figure, pdf_path, png_path, dpi: int = 150) -> None:
+    """Write the figure as PDF and PNG, each through a temporary file and a rename."""
+    for path, fmt in ((pdf_path, "pdf"), (png_path, "png")):
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format=fmt, dpi=dpi, bbox_inches="tight")
+        _write_atomic(Path(path), lambda handle, data=buffer.getvalue(): handle.write(data))
+    plt.close(figure)
+
+
+def _panels(rows: int, cols: int, width: float = 3.2, height: float = 2.4, **kwargs):
+    figure, axes = plt.subplots(
+        rows, cols, figsize=(width * cols, height * rows), squeeze=False, **kwargs
+    )
+    return figure, axes
+
+
+def _mark_reflections(ax, points: pd.DataFrame, xlim, baseline: float) -> None:
+    """Reflection points 2x_j - x_k (order 1, and order 2 if given) on the x axis."""
+    shown = points[(points["location"] >= xlim[0]) & (points["location"] <= xlim[1])]
+    first = shown[shown["order"] == 1]["location"]
+    second = shown[shown["order"] == 2]["location"]
+    ax.scatter(first, np.full(len(first), baseline), label="reflections 2x_j - x_k",
+               **REFLECTION_STYLE)  # fmt: skip
+    if len(second):
+        ax.scatter(second, np.full(len(second), baseline), label="reflections of order 2",
+                   **SECOND_ORDER_STYLE)  # fmt: skip
+
+
+def _legend_once(figure: plt.Figure, axes) -> None:
+    """One legend for the whole figure, from the first panel that has labelled artists."""
+    handles, labels = {}, []
+    for ax in np.ravel(axes):
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            if label not in handles:
+                handles[label] = handle
+                labels.append(label)
+    figure.legend([handles[label] for label in labels], labels, loc="lower center",
+                  ncol=min(len(labels), 5), bbox_to_anchor=(0.5, -0.02), frameon=False)  # fmt: skip
+    figure.tight_layout(rect=(0, 0.06, 1, 1))
+
+
+def toy1d_figure(curves, features, data, points, beta: float | None = None) -> plt.Figure:
+    """toy-1d: active features z_j g_j and the Lasso prediction, per data set and depth.
+
+    curves: dataset, depth, beta, x1, prediction; features: the same with feature and
+    value; data: dataset, x1, y; points: dataset, location, order (reflections).
+    """
+    _theme()
+    beta = curves["beta"].min() if beta is None else beta
+    curves, features = curves[curves["beta"] == beta], features[features["beta"] == beta]
+    datasets, depths = sorted(curves["dataset"].unique()), sorted(curves["depth"].unique())
+    figure, axes = _panels(len(datasets), len(depths), sharex="row")
+    for r, dataset in enumerate(datasets):
+        pts = data[data["dataset"] == dataset]
+        for c, depth in enumerate(depths):
+            ax = axes[r, c]
+            fit = curves[(curves["dataset"] == dataset) & (curves["depth"] == depth)]
+            feats = features[(features["dataset"] == dataset) & (features["depth"] == depth)]
+            for k, (_, feature) in enumerate(feats.groupby("feature")):
+                ax.plot(feature["x1"], feature["value"], linewidth=0.9, alpha=0.8,
+                        color=sns.color_palette("muted")[k % 10],
+                        label="active features z_j g_j" if k == 0 else None)  # fmt: skip
+            ax.plot(fit["x1"], fit["prediction"], color="black", linewidth=1.6,
+                    label="Lasso prediction")  # fmt: skip
+            ax.scatter(pts["x1"], pts["y"], **DATA_STYLE)
+            low = min(fit["prediction"].min(), pts["y"].min())
+            _mark_reflections(ax, points[points["dataset"] == dataset],
+                              (fit["x1"].min(), fit["x1"].max()), low)  # fmt: skip
+            ax.set_title(f"{dataset}, L = {depth}")
+            ax.set_xlabel("x")
+            ax.set_ylabel("f(x)")
+    figure.suptitle(f"toy-1d: Lasso features of deep |.| networks (beta = {beta:g})", y=1.0)
+    _legend_once(figure, axes)
+    return figure
+
+
+def simulated_figure(curves, lasso_curves, data, kinks) -> plt.Figure:
+    """simulated: standard networks on (t, 0) in R^2 along the first coordinate, with the
+    Lasso solution and the detected kinks coloured by their match (data / reflection)."""
+    _theme()
+    datasets, inits = sorted(curves["dataset"].unique()), sorted(curves["init"].unique())
+    figure, axes = _panels(len(datasets), len(inits), width=3.8, sharex="row")
+    for r, dataset in enumerate(datasets):
+        pts = data[data["dataset"] == dataset]
+        lasso = lasso_curves[lasso_curves["dataset"] == dataset]
+        for c, init in enumerate(inits):
+            ax = axes[r, c]
+            runs = curves[(curves["dataset"] == dataset) & (curves["init"] == init)]
+            for k, (seed, run) in enumerate(runs.groupby("seed")):
+                ax.plot(run["x1"], run["prediction"], linewidth=1.0, alpha=0.8,
+                        label="trained network (one per seed)" if k == 0 else None)  # fmt: skip
+                del seed
+            ax.plot(lasso["x1"], lasso["prediction"], color="black", linestyle="--",
+                    linewidth=1.2, label="Lasso optimum")  # fmt: skip
+            ax.scatter(pts["x1"], pts["y"], **DATA_STYLE)
+            found = kinks[(kinks["dataset"] == dataset) & (kinks["init"] == init)]
+            for kind, colour in (("data", "tab:green"), ("reflection", "tab:orange")):
+                hits = found[(found["kind"] == kind) & found["order"].notna()]["location"]
+                ax.scatter(hits, np.full(len(hits), pts["y"].min()), marker="|", s=120,
+                           color=colour, label=f"kink at a {kind} point")  # fmt: skip
+            other = found[found["order"].isna()]["location"]
+            ax.scatter(other, np.full(len(other), pts["y"].min()), marker="|", s=120,
+                       color="tab:gray", label="kink elsewhere")  # fmt: skip
+            ax.set_title(f"{dataset}, init = {init}")
+            ax.set_xlabel("first coordinate t (second = 0)")
+            ax.set_ylabel("f(t, 0)")
+    figure.suptitle("simulated: depth-3 standard networks (width 100) after Adam", y=1.0)
+    _legend_once(figure, axes)
+    return figure
+
+
+def planes2d_figure(grids, lines, data, angles) -> plt.Figure:
+    """planes-2d: heat maps of the Lasso fit with active hyperplanes (solid) and
+    reflection planes (dashed); last column: angles of trained weights to the normals."""
+    _theme()
+    datasets, depths = sorted(grids["dataset"].unique()), sorted(grids["depth"].unique())
+    figure, axes = _panels(len(datasets), len(depths) + 1, width=3.3, height=3.0)
+    for r, dataset in enumerate(datasets):
+        pts = data[data["dataset"] == dataset]
+        for c, depth in enumerate(depths):
+            ax = axes[r, c]
+            grid = grids[(grids["dataset"] == dataset) & (grids["depth"] == depth)]
+            table = grid.pivot_table(index="x2", columns="x1", values="prediction")
+            limit = float(np.abs(table.to_numpy()).max()) or 1.0
+            mesh = ax.pcolormesh(table.columns, table.index, table.to_numpy(), cmap="RdBu_r",
+                                 vmin=-limit, vmax=limit, shading="auto")  # fmt: skip
+            figure.colorbar(mesh, ax=ax, label="f(x)")
+            active = lines[(lines["dataset"] == dataset) & (lines["depth"] == depth)]
+            _draw_lines(ax, active, table.columns, table.index)
+            ax.scatter(pts["x1"], pts["x2"], c=pts["y"], cmap="RdBu_r", vmin=-1, vmax=1,
+                       edgecolor="black", s=30, zorder=5)  # fmt: skip
+            ax.set_title(f"{dataset}, L = {depth}")
+            ax.set_xlabel("x1")
+            ax.set_ylabel("x2")
+        ax = axes[r, -1]
+        mine = angles[angles["dataset"] == dataset]
+        if len(mine):
+            sns.histplot(data=mine, x="angle_deg", hue="depth", ax=ax, bins=20,
+                         binrange=(0, max(10.0, mine["angle_deg"].max())), element="step")  # fmt: skip
+        ax.set_xlabel("angle to nearest dictionary normal (degrees)")
+        ax.set_ylabel("trained units")
+        ax.set_title(f"{dataset}: trained first-layer weights")
+    figure.suptitle("planes-2d: Lasso fits, data-spanned and reflection planes", y=1.0)
+    handles = [
+        plt.Line2D([], [], color="black", label="hyperplane through data (level 1)"),
+        plt.Line2D([], [], color="black", linestyle="--", label="reflection plane (level >= 2)"),
+        plt.Line2D([], [], marker="o", color="gray", linestyle="", label="data points"),
+    ]
+    figure.legend(handles=handles, loc="lower center", ncol=3, frameon=False)
+    figure.tight_layout(rect=(0, 0.05, 1, 1))
+    return figure
+
+
+def _draw_lines(ax, lines: pd.DataFrame, xs, ys) -> None:
+    """Draw {x : w1 x1 + w2 x2 = rhs} inside the plotted window."""
+    xs, ys = np.asarray(xs, float), np.asarray(ys, float)
+    for row in lines.itertuples():
+        style = "-" if row.level == 1 else "--"
+        if abs(row.w2) > abs(row.w1):
+            ax.plot(xs, (row.rhs - row.w1 * xs) / row.w2, color="black", linestyle=style,
+                    linewidth=0.8)  # fmt: skip
+        else:
+            ax.plot((row.rhs - row.w2 * ys) / row.w1, ys, color="black", linestyle=style,
+                    linewidth=0.8)  # fmt: skip
+    ax.set_xlim(xs.min(), xs.max())
+    ax.set_ylim(ys.min(), ys.max())
+
+
+def depth_symmetry_figure(curves, data, symmetry) -> plt.Figure:
+    """depth-symmetry: fits per depth (columns) and width (rows), seeds overlaid, and the
+    symmetry score against depth."""
+    _theme()
+    widths, depths = sorted(curves["width"].unique()), sorted(curves["depth"].unique())
+    figure, axes = _panels(len(widths), len(depths) + 1, width=2.6, height=2.2)
+    for r, width in enumerate(widths):
+        for c, depth in enumerate(depths):
+            ax = axes[r, c]
+            runs = curves[(curves["width"] == width) & (curves["depth"] == depth)]
+            for k, (_, run) in enumerate(runs.groupby("seed")):
+                ax.plot(run["x1"], run["prediction"], linewidth=1.0, alpha=0.8,
+                        label="trained network (one per seed)" if k == 0 else None)  # fmt: skip
+            pts = data[data["dataset"].isin(runs["dataset"].unique())]
+            ax.scatter(pts["x1"], pts["y"], **DATA_STYLE)
+            ax.set_title(f"width {width}, L = {depth}")
+            ax.set_xlabel("x")
+            ax.set_ylabel("f(x)")
+        ax = axes[r, -1]
+        sns.pointplot(data=symmetry[symmetry["width"] == width], x="depth", y="symmetry",
+                      ax=ax, errorbar="sd", color="tab:blue")  # fmt: skip
+        ax.set_ylim(0, 1.02)
+        ax.set_xlabel("depth L")
+        ax.set_ylabel("symmetry score (mean +- sd over seeds)")
+        ax.set_title(f"width {width}: symmetry")
+    figure.suptitle("depth-symmetry: deeper |.| networks fit more symmetric functions", y=1.0)
+    _legend_once(figure, axes)
+    return figure
+
+
+def llm_figure(curves, data, points, accuracy_table) -> plt.Figure:
+    """llm-embeddings: fits along the first reduced dimension (Lasso and trained networks)
+    with the embedded texts and reflection points; test accuracy against a linear baseline.
+
+    curves: dataset, model, x1, prediction (one reduced data set); data: x1, y;
+    accuracy_table: model, test (one row per split and seed).
+    """
+    _theme()
+    models = list(dict.fromkeys(curves["model"]))
+    figure, axes = _panels(1, 2, width=5.0, height=3.4)
+    ax = axes[0, 0]
+    palette = sns.color_palette("tab10", len(models))
+    for colour, model in zip(palette, models, strict=True):
+        fit = curves[curves["model"] == model]
+        ax.plot(fit["x1"], fit["prediction"], color=colour, linewidth=1.2, label=model)
+    ax.scatter(data["x1"], data["y"], **DATA_STYLE)
+    _mark_reflections(ax, points, (curves["x1"].min(), curves["x1"].max()), -1.4)
+    ax.set_ylim(-1.8, 1.8)
+    ax.set_xlabel("first reduced embedding dimension")
+    ax.set_ylabel("f (label +1 / -1)")
+    ax.set_title(f"fits along one dimension ({curves['dataset'].iloc[0]})")
+    ax.legend(fontsize=6, loc="upper left")
+    ax = axes[0, 1]
+    sns.barplot(data=accuracy_table, y="model", x="test", hue="dim", ax=ax, errorbar="sd",
+                orient="h")  # fmt: skip
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("test accuracy (mean +- sd over splits and seeds)")
+    ax.set_ylabel("")
+    ax.legend(title="reduced dimension", fontsize=7)
+    ax.set_title("accuracy on held-out texts")
+    figure.suptitle("llm-embeddings: Lasso features on sentence-transformer embeddings", y=1.0)
+    figure.tight_layout()
+    return figure
+
+
+def optimality_figure(optimality, lasso) -> plt.Figure:
+    """optimality: trained objective against the Lasso optimum (the line y = x is the
+    lower bound) and the certificates of every Lasso fit (<= 1: globally optimal)."""
+    _theme()
+    figure, axes = _panels(1, 2, width=4.4, height=3.6)
+    ax = axes[0, 0]
+    shown = optimality[optimality["lasso_objective"].notna()]
+    sns.scatterplot(data=shown, x="lasso_objective", y="trained_objective", hue="experiment",
+                    style="init", ax=ax, s=30)  # fmt: skip
+    low = min(shown["lasso_objective"].min(), shown["trained_objective"].min())
+    high = max(shown["lasso_objective"].max(), shown["trained_objective"].max())
+    ax.plot([low, high], [low, high], color="black", linewidth=0.8, label="trained = Lasso")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("Lasso optimum")
+    ax.set_ylabel("trained objective J")
+    ax.set_title("trained networks never beat the convex optimum")
+    ax.legend(fontsize=6)
+    ax = axes[0, 1]
+    certificates = lasso.melt(id_vars=["dataset", "depth"], value_vars=["kkt_max", "random_max"],
+                              var_name="check", value_name="value")  # fmt: skip
+    sns.stripplot(data=certificates, x="depth", y="value", hue="check", dodge=True, ax=ax)
+    ax.axhline(1.0, color="black", linewidth=0.8, linestyle="--", label="bound 1")
+    ax.set_xlabel("depth L")
+    ax.set_ylabel("max |A_j . lambda| / beta")
+    ax.set_title("certificates of global optimality")
+    ax.legend(fontsize=7)
+    figure.suptitle("optimality: every fit against its Lasso optimum", y=1.0)
+    figure.tight_layout()
+    return figure
+
+
+FIGURES = {
+    "toy1d": toy1d_figure,
+    "simulated": simulated_figure,
+    "planes2d": planes2d_figure,
+    "depth_symmetry": depth_symmetry_figure,
+    "llm_embeddings": llm_figure,
+    "optimality": optimality_figure,
+}

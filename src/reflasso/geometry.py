@@ -1,0 +1,106 @@
+"""Geometric-algebra helpers for the Lasso features (paper.md sections 3.2-3.3).
+
+The two-layer features are l-infinity distances to hyperplanes spanned by training
+data: the normal of the hyperplane spanned by d-1 vectors in R^d is their generalized
+cross product, the Hodge dual *(v_1 ^ ... ^ v_(d-1)), whose coordinates are signed
+(d-1) x (d-1) minors (cofactors).  All functions are vectorised over leading axes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def generalized_cross_product(vectors: np.ndarray) -> np.ndarray:
+    """Hodge dual of the wedge of k = d-1 vectors in R^d, batched.
+
+    ``vectors`` has shape (..., d-1, d); the result u (..., d) satisfies
+    u . x = det([v_1; ...; v_(d-1); x]) for every x, so u is orthogonal to every v_i,
+    ||u||_2 = |v_1 ^ ... ^ v_(d-1)| and u = 0 exactly when the v_i are dependent.
+    For d = 1 (no vectors) u = 1.  The same formula gives the null vector of any
+    (P-1) x P matrix of rank P-1 (used for vertex enumeration).
+    """
+    vectors = np.asarray(vectors, dtype=float)
+    k, d = vectors.shape[-2:]
+    if k != d - 1:
+        raise ValueError(f"need d-1 vectors in R^d, got {k} vectors in R^{d}")
+    if d == 1:
+        return np.ones(vectors.shape[:-2] + (1,))
+    columns = np.arange(d)
+    minors = np.stack(
+        [_det(vectors[..., columns != i]) for i in range(d)],
+        axis=-1,
+    )
+    # Expanding det([V; x]) along its last row gives the cofactor signs (-1)^(k + i).
+    signs = (-1.0) ** (k + columns)
+    return minors * signs
+
+
+def _det(matrices: np.ndarray) -> np.ndarray:
+    """Batched determinant; closed forms for sizes 1-3 (much faster than LAPACK calls)."""
+    size = matrices.shape[-1]
+    m = matrices
+    if size == 1:
+        return m[..., 0, 0]
+    if size == 2:
+        return m[..., 0, 0] * m[..., 1, 1] - m[..., 0, 1] * m[..., 1, 0]
+    if size == 3:
+        return (
+            m[..., 0, 0] * (m[..., 1, 1] * m[..., 2, 2] - m[..., 1, 2] * m[..., 2, 1])
+            - m[..., 0, 1] * (m[..., 1, 0] * m[..., 2, 2] - m[..., 1, 2] * m[..., 2, 0])
+            + m[..., 0, 2] * (m[..., 1, 0] * m[..., 2, 1] - m[..., 1, 1] * m[..., 2, 0])
+        )
+    return np.linalg.det(m)
+
+
+def wedge_magnitude(vectors: np.ndarray) -> np.ndarray:
+    """|v_1 ^ ... ^ v_k| (k-volume of the parallelotope), batched over (..., k, d).
+
+    Computed as sqrt(det(V V^T)) (Gram determinant); for k = d-1 it equals the l2 norm
+    of the generalized cross product and for k = d it equals |det V|.
+    """
+    vectors = np.asarray(vectors, dtype=float)
+    gram = vectors @ np.swapaxes(vectors, -1, -2)
+    return np.sqrt(np.clip(np.linalg.det(gram), 0.0, None))
+
+
+def hyperplane_normal(spanning: np.ndarray) -> np.ndarray:
+    """Unit-l1 normal of the hyperplane spanned by d-1 vectors (..., d-1, d).
+
+    Returns NaN rows where the vectors are dependent (degenerate wedge), so callers
+    can drop them explicitly.
+    """
+    normal = generalized_cross_product(spanning)
+    scale = np.abs(normal).sum(axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(scale > 0, normal / np.where(scale > 0, scale, 1.0), np.nan)
+
+
+def distance_to_hyperplane(
+    X: np.ndarray, point: np.ndarray, normal: np.ndarray, norm: str = "inf"
+) -> np.ndarray:
+    """Distance from points X (n, d) to hyperplanes {x : normal . (x - point) = 0}.
+
+    ``point`` and ``normal`` are (d,) or (p, d); the result is (n,) or (n, p).
+    ``norm="inf"`` is the l-infinity distance |normal . (x - point)| / ||normal||_1
+    (the dual norm of l-infinity is l1, which is why unit chains have ||w||_1 = 1);
+    ``norm="2"`` is the Euclidean distance |normal . (x - point)| / ||normal||_2.
+    """
+    X = np.asarray(X, dtype=float)
+    single = np.ndim(normal) == 1 and np.ndim(point) == 1
+    point = np.atleast_2d(np.asarray(point, dtype=float))
+    normal = np.atleast_2d(np.asarray(normal, dtype=float))
+    dual = {"inf": 1, "2": 2}.get(str(norm))
+    if dual is None:
+        raise ValueError(f"norm must be 'inf' or '2', got {norm!r}")
+    scale = np.linalg.norm(normal, ord=dual, axis=1)
+    if np.any(scale == 0):
+        raise ValueError("a hyperplane normal is zero (degenerate wedge)")
+    offsets = np.einsum("pd,pd->p", normal, point)
+    distance = np.abs(X @ normal.T - offsets) / scale
+    return distance[:, 0] if single else distance
+
+
+def reflect_point(center: np.ndarray, point: np.ndarray) -> np.ndarray:
+    """Point reflection of ``point`` through ``center``: 2 * center - point (broadcasts)."""
+    return 2.0 * np.asarray(center, dtype=float) - np.asarray(point, dtype=float)

@@ -1,0 +1,171 @@
+# Stage analyse: load the fits of one experiment, evaluate them on lines and grids, find
+# kinks, angles and symmetry scores, and write the tables the figures are drawn from.
+
+
+rule analyse_toy1d:
+    input:
+        lasso=lasso_files("toy1d"),
+        data=experiment_data("toy1d"),
+    output:
+        curves="results/analyse/toy1d/curves.csv",
+        features="results/analyse/toy1d/features.csv",
+        data="results/analyse/toy1d/data.csv",
+        points="results/analyse/toy1d/points.csv",
+        kinks=report(
+            "results/tables/kinks.csv",
+            caption="../report/kinks.rst",
+            category="Tables",
+        ),
+        kinks_md="results/tables/kinks.md",
+    params:
+        lasso=lasso_run_dicts("toy1d"),
+        data=data_paths("toy1d"),
+        tolerance=config["checks"]["kink_match_tolerance"],
+    log:
+        "results/logs/analyse/toy1d.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        "../scripts/analyse_toy1d.py"
+
+
+rule analyse_simulated:
+    input:
+        lasso=lasso_files("simulated"),
+        train=train_files("simulated"),
+        data=experiment_data("simulated"),
+    output:
+        curves="results/analyse/simulated/curves.csv",
+        lasso_curves="results/analyse/simulated/lasso_curves.csv",
+        data="results/analyse/simulated/data.csv",
+        kinks="results/analyse/simulated/kinks.csv",
+    params:
+        lasso=lasso_run_dicts("simulated"),
+        train=train_run_dicts("simulated"),
+        data=data_paths("simulated"),
+        tolerance=config["checks"]["kink_match_tolerance"],
+    log:
+        "results/logs/analyse/simulated.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        "../scripts/analyse_simulated.py"
+
+
+rule analyse_planes2d:
+    input:
+        lasso=lasso_files("planes2d"),
+        train=train_files("planes2d"),
+        data=experiment_data("planes2d"),
+    output:
+        grids="results/analyse/planes2d/grids.csv",
+        lines="results/analyse/planes2d/lines.csv",
+        data="results/analyse/planes2d/data.csv",
+        angles=report(
+            "results/tables/angles.csv",
+            caption="../report/angles.rst",
+            category="Tables",
+        ),
+        angles_md="results/tables/angles.md",
+    params:
+        lasso=lasso_run_dicts("planes2d"),
+        train=train_run_dicts("planes2d"),
+        data=data_paths("planes2d"),
+    log:
+        "results/logs/analyse/planes2d.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        "../scripts/analyse_planes2d.py"
+
+
+rule analyse_depth_symmetry:
+    input:
+        train=train_files("depth_symmetry"),
+        data=experiment_data("depth_symmetry"),
+    output:
+        curves="results/analyse/depth_symmetry/curves.csv",
+        data="results/analyse/depth_symmetry/data.csv",
+        symmetry=report(
+            "results/tables/symmetry.csv",
+            caption="../report/symmetry.rst",
+            category="Tables",
+        ),
+        symmetry_md="results/tables/symmetry.md",
+    params:
+        train=train_run_dicts("depth_symmetry"),
+        data=data_paths("depth_symmetry"),
+    log:
+        "results/logs/analyse/depth_symmetry.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        "../scripts/analyse_depth_symmetry.py"
+
+
+rule analyse_llm:
+    input:
+        lasso=lasso_files("llm"),
+        train=train_files("llm"),
+        data=experiment_data("llm"),
+    output:
+        curves="results/analyse/llm/curves.csv",
+        data="results/analyse/llm/data.csv",
+        points="results/analyse/llm/points.csv",
+        kinks="results/analyse/llm/kinks.csv",
+        runs="results/analyse/llm/accuracy_runs.csv",
+        accuracy=report(
+            "results/tables/accuracy.csv",
+            caption="../report/accuracy.rst",
+            category="Tables",
+        ),
+        accuracy_md="results/tables/accuracy.md",
+    params:
+        lasso=lasso_run_dicts("llm"),
+        train=train_run_dicts("llm"),
+        data=data_paths("llm"),
+        tolerance=config["checks"]["kink_match_tolerance"],
+    log:
+        "results/logs/analyse/llm.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        "../scripts/analyse_llm.py"
+
+
+rule analyse_optimality:
+    input:
+        lasso=all_lasso_files("metrics.json"),
+        reconstruction=all_lasso_files("reconstruction.json"),
+        train=all_train_files("metrics.json"),
+    output:
+        lasso="results/analyse/optimality/lasso.csv",
+        optimality=report(
+            "results/tables/optimality.csv",
+            caption="../report/optimality_table.rst",
+            category="Tables",
+        ),
+        optimality_md="results/tables/optimality.md",
+    params:
+        lasso=[run for e in EXPERIMENTS for run in lasso_run_dicts(e)],
+        train=[run for e in EXPERIMENTS for run in train_run_dicts(e)],
+        objective_rtol=config["checks"]["objective_rtol"],
+        near_optimum_rtol=config["checks"]["near_optimum_rtol"],
+    log:
+        "results/logs/analyse/optimality.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        "../scripts/analyse_optimality.py"

@@ -1,0 +1,196 @@
+# Helpers shared by the rules: names, paths and sweeps, all expanded from the config.
+# (The only place with Python helpers; the rule files only call them.)
+
+import itertools
+
+EXPERIMENTS = ["toy1d", "simulated", "planes2d", "depth_symmetry", "llm"]
+FIGURES = [
+    "toy1d",
+    "simulated",
+    "planes2d",
+    "depth_symmetry",
+    "llm_embeddings",
+    "optimality",
+]
+TABLES = ["optimality", "accuracy", "symmetry", "angles", "kinks", "claims"]
+TRAIN_RUN = "{arch}-L{depth}-w{width}-b{beta}-{init}-s{seed}"
+TOY = config["datasets"]
+TEXT = config["text"]
+
+
+def beta_text(beta):
+    """The one spelling of beta in paths (1e-06, 0.001)."""
+    return f"{float(beta):g}"
+
+
+def text_datasets():
+    """Names of the reduced text data sets: one per reduced dimension and split."""
+    return [
+        f"{TEXT['name']}-{TEXT['reduction']}{dim}-s{split}"
+        for dim in TEXT["dims"]
+        for split in TEXT["splits"]
+    ]
+
+
+def experiment_datasets(experiment):
+    if experiment == "llm":
+        return text_datasets()
+    return config["experiments"][experiment]["datasets"]
+
+
+def data_path(dataset):
+    """Training (and, for text, test) points of a data set: X, y [, X_test, y_test]."""
+    if dataset in TOY:
+        return f"results/data/{dataset}.npz"
+    return f"results/reduce/{dataset}/data.npz"
+
+
+def lasso_dir(dataset, depth, beta):
+    return f"results/lasso/{dataset}/L{depth}-b{beta_text(beta)}"
+
+
+def lasso_runs(experiment):
+    """(dataset, depth, beta) of every Lasso fit of an experiment."""
+    sweep = config["experiments"][experiment].get("lasso")
+    if not sweep:
+        return []
+    return list(
+        itertools.product(
+            experiment_datasets(experiment), sweep["depths"], sweep["betas"]
+        )
+    )
+
+
+def lasso_files(experiment, filename="metrics.json"):
+    return [f"{lasso_dir(*run)}/{filename}" for run in lasso_runs(experiment)]
+
+
+def train_runs(experiment):
+    """Wildcard dicts of every training run of an experiment (the full sweep)."""
+    sweep = config["experiments"][experiment].get("train")
+    if not sweep:
+        return []
+    keys = ["dataset", "arch", "depth", "width", "beta", "init", "seed"]
+    values = itertools.product(
+        experiment_datasets(experiment),
+        sweep["archs"],
+        sweep["depths"],
+        sweep["widths"],
+        sweep["betas"],
+        sweep["inits"],
+        sweep["seeds"],
+    )
+    return [dict(zip(keys, combo)) for combo in values]
+
+
+def train_dir(experiment, run):
+    name = TRAIN_RUN.format(**{**run, "beta": beta_text(run["beta"])})
+    return f"results/train/{experiment}/{run['dataset']}/{name}"
+
+
+def train_files(experiment, filename="metrics.json"):
+    return [f"{train_dir(experiment, run)}/{filename}" for run in train_runs(experiment)]
+
+
+def fit_files(experiment, filename):
+    """A per-fit file of every Lasso fit and training run of an experiment."""
+    return lasso_files(experiment, filename) + train_files(experiment, filename)
+
+
+def all_lasso_files(filename="metrics.json"):
+    return sorted({f for e in EXPERIMENTS for f in lasso_files(e, filename)})
+
+
+def all_train_files(filename="metrics.json"):
+    return [f for e in EXPERIMENTS for f in train_files(e, filename)]
+
+
+def check_references():
+    """Cross-references the schema cannot express, failing with the offending name."""
+    for name, spec in TOY.items():
+        if spec["kind"] == "points1d" and len(spec["x"]) != len(spec["y"]):
+            raise ValueError(f"config datasets.{name}: x and y have different lengths")
+        if spec["kind"] == "embedded" and spec["source"] not in TOY:
+            raise ValueError(
+                f"config datasets.{name}.source: unknown data set {spec['source']!r}"
+            )
+    for experiment in EXPERIMENTS:
+        if experiment == "llm":
+            continue
+        for dataset in experiment_datasets(experiment):
+            if dataset not in TOY:
+                raise ValueError(
+                    f"config experiments.{experiment}.datasets: unknown data set "
+                    f"{dataset!r} (defined: {sorted(TOY)})"
+                )
+
+
+check_references()
+
+
+def data_input(wildcards):
+    return data_path(wildcards.dataset)
+
+
+def init_input(wildcards):
+    """The Lasso fit that initialises a run with init=lasso (none otherwise)."""
+    if wildcards.init != "lasso":
+        return []
+    return f"{lasso_dir(wildcards.dataset, wildcards.depth, wildcards.beta)}/metrics.json"
+
+
+def train_params(wildcards):
+    return config["experiments"][wildcards.experiment]["train"]
+
+
+def checkpoint_path(wildcards):
+    """Where an interrupted training job resumes from (named by everything it depends on)."""
+    sweep = train_params(wildcards)
+    run = TRAIN_RUN.format(**wildcards)
+    name = f"{run}-e{sweep['epochs']}-lr{beta_text(sweep['lr'])}.pt"
+    return f"results/checkpoints/{wildcards.experiment}/{wildcards.dataset}/{name}"
+
+
+def lasso_run_dicts(experiment):
+    """Wildcards and folder of every Lasso fit of an experiment (params of analyses)."""
+    return [
+        {"dataset": d, "depth": L, "beta": b, "dir": lasso_dir(d, L, b)}
+        for d, L, b in lasso_runs(experiment)
+    ]
+
+
+def train_run_dicts(experiment):
+    """Wildcards and folder of every training run of an experiment."""
+    return [
+        {**run, "experiment": experiment, "dir": train_dir(experiment, run)}
+        for run in train_runs(experiment)
+    ]
+
+
+def data_paths(experiment):
+    return {d: data_path(d) for d in experiment_datasets(experiment)}
+
+
+def text_input_files():
+    """Files a text data set reads (so a missing file is reported before any job runs)."""
+    options = TEXT["options"]
+    return [options[key] for key in ("path", "archive") if options.get(key)]
+
+
+def experiment_data(experiment):
+    return sorted({data_path(d) for d in experiment_datasets(experiment)})
+
+
+wildcard_constraints:
+    dataset=r"[A-Za-z0-9_]+(-[a-z]+\d+-s\d+)?",
+    text=r"[A-Za-z0-9_]+",
+    method=r"[a-z]+",
+    dim=r"\d+",
+    split=r"\d+",
+    experiment="|".join(EXPERIMENTS),
+    arch="reflection|standard",
+    depth=r"\d+",
+    width=r"\d+",
+    beta=r"[0-9.]+(e[-+]\d+)?",
+    init="random|lasso",
+    seed=r"\d+",
