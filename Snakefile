@@ -4,7 +4,6 @@
 config/config.yaml; workflow/rules/*.smk hold the rules by stage.
 """
 
-
 from snakemake.utils import min_version, validate
 
 min_version("8.0")
@@ -31,10 +30,10 @@ include: "workflow/rules/tables.smk"
 
 
 rule all:
+    default_target: True
     input:
         figures=expand(
             "results/figures/{figure}.{ext}", figure=FIGURES, ext=["pdf", "png"]
         ),
         tables=expand("results/tables/{table}.{ext}", table=TABLES, ext=["csv", "md"]),
         claims="results/claims.md",
-    default_target: True

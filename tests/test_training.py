@@ -11,7 +11,13 @@ import torch
 
 from reflasso.cli import main
 from reflasso.io import DataError
-from reflasso.training import TrainResult, load_model, train_network
+from reflasso.training import (
+    TrainResult,
+    build_model,
+    load_model,
+    objective_terms,
+    train_network,
+)
 
 FAST = {"threads": 1, "device": "cpu"}  # small problems run fastest on one thread
 
@@ -131,11 +137,30 @@ def test_checkpoint_of_another_architecture_is_rejected(tmp_path):
 def test_early_stop_at_the_target_objective():
     x, y = small_problem(0)
     chains, optimum = lasso_1d_two_layers(x, y, 0.05)
-    result = train_network(x, y, depth=2, width=8, beta=0.05, epochs=500, init=chains,
-                           init_rest="zero", target_objective=optimum, rel_tol=1e-6, **FAST)  # fmt: skip
+    settings = dict(depth=2, width=8, beta=0.05, epochs=500, init=chains, init_rest="zero")
+    result = train_network(x, y, target_objective=optimum, rel_tol=1e-6, **settings, **FAST)
     assert result.config["stopped_early"] and result.config["steps"] == 0
     free = train_network(x, y, depth=2, width=8, beta=0.05, epochs=50, **FAST)
     assert not free.config["stopped_early"] and free.config["steps"] == 50
+
+
+def test_weight_decay_adds_half_the_squared_weights_and_no_biases():
+    x, y = small_problem(2)
+    model = build_model("standard", 1, 3, 4)
+    X, Y = torch.as_tensor(x[:, None]), torch.as_tensor(y)
+    loss, plain = objective_terms(model, X, Y, beta=0.1)
+    _, decayed = objective_terms(model, X, Y, beta=0.1, weight_decay=0.3)
+    weights = [layer.weight for layer in (*model.hidden, model.output)]
+    expected = 0.15 * sum(w.pow(2).sum().item() for w in weights)
+    assert (decayed - plain).item() == pytest.approx(expected, rel=1e-12)  # rounding only
+
+
+def test_progress_bar_stays_quiet_when_stderr_is_not_a_terminal(capsys):
+    x, y = small_problem(2)
+    train_network(x, y, depth=2, width=3, beta=0.1, epochs=5, **FAST)
+    assert capsys.readouterr().err == ""
+    train_network(x, y, depth=2, width=3, beta=0.1, epochs=5, progress=True, **FAST)
+    assert "train reflection" in capsys.readouterr().err
 
 
 def test_save_and_load_round_trip(tmp_path):
@@ -174,11 +199,10 @@ def test_cli_train_from_a_lasso_fit(tmp_path):
     x, y = small_problem(8, n=5)
     np.savez(tmp_path / "data.npz", X=x[:, None], y=y)
     data = ["--data", str(tmp_path / "data.npz")]
-    assert (
-        main(["fit", *data, "--depth", "2", "--beta", "0.1", "--out", str(tmp_path / "fit")]) == 0
-    )
+    fit_dir, out = str(tmp_path / "fit"), str(tmp_path / "t")
+    assert main(["fit", *data, "--depth", "2", "--beta", "0.1", "--out", fit_dir]) == 0
     argv = ["train", *data, "--depth", "2", "--width", "8", "--beta", "0.1", "--epochs", "5",
-            "--device", "cpu", "--init-from", str(tmp_path / "fit"), "--out", str(tmp_path / "t")]  # fmt: skip
+            "--device", "cpu", "--init-from", fit_dir, "--out", out]  # fmt: skip
     assert main(argv) == 0
     assert "lasso(k=" in json.loads((tmp_path / "t" / "metrics.json").read_text())["init"]
 

@@ -14,10 +14,13 @@ import numpy as np
 def evaluate_unit_chains(X: np.ndarray, W: np.ndarray, b1: np.ndarray, C: np.ndarray) -> np.ndarray:
     """Return the (n, p) matrix A[n, j] = g_j(x_n) for p unit chains on n points."""
     X = np.asarray(X, dtype=float)
-    h = np.abs(X @ np.asarray(W, dtype=float).T + np.asarray(b1, dtype=float))
+    h = X @ np.asarray(W, dtype=float).T
+    h += np.asarray(b1, dtype=float)
+    np.abs(h, out=h)  # in place: dictionaries evaluate millions of chains
     C = np.asarray(C, dtype=float).reshape(len(b1), -1)
     for level in range(C.shape[1]):
-        h = np.abs(h - C[:, level])
+        h -= C[:, level]
+        np.abs(h, out=h)
     return h
 
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from .chains import evaluate_unit_chains
 from .geometry import generalized_cross_product, reflect_point
@@ -165,12 +166,7 @@ def build_dictionary(
     else:
         _closed_form(points, depth, keeper)
     W, b1, C, info = keeper.result()
-    meaning = _meaning_table(info, kind, points, depth, first_index)
-    meaning["order"] = (C > keeper.quantum).sum(axis=1).astype(np.int8)
-    if kind == "closed-form":
-        reflected = "reflection" if depth == 3 else "multilevel"
-        meaning["family"] = pd.Categorical(
-            np.where(meaning["order"] > 0, reflected, "wedge"), categories=FAMILIES)
+    meaning = _meaning_table(info, kind, points, depth, first_index, C, keeper.quantum)
     return Dictionary(depth=depth, W=W, b1=b1, C=C, kind=kind, meaning=meaning)
 
 
@@ -212,8 +208,7 @@ class _UniqueColumns:
     and the budget is checked each time.
     """
 
-    def __init__(self, points: np.ndarray, bytes_per_column: int, max_bytes: float,
-                 what: str):
+    def __init__(self, points: np.ndarray, bytes_per_column: int, max_bytes: float, what: str):
         self.points = points
         spread = np.abs(points - points.mean(axis=0)).max()
         self.quantum = QUANTUM * spread
@@ -241,7 +236,7 @@ class _UniqueColumns:
         v *= 1.0 / self.quantum
         np.rint(v, out=v)
         varying = v.any(axis=0)  # constant columns carry nothing (the intercept does it)
-        hashes = v[:, varying].T @ self.hash_weights
+        hashes = (v.T @ self.hash_weights)[varying]
         first_nonzero = np.argmax(hashes != 0, axis=1)
         sign = np.sign(hashes[np.arange(len(hashes)), first_nonzero])
         hashes = (hashes * sign[:, None]).astype(np.int64).view(np.uint64)
@@ -257,9 +252,15 @@ class _UniqueColumns:
         score = active.sum(axis=1) + C.sum(axis=1) / (1.0 + C.sum(axis=1))
         seq = self.seen + np.arange(len(b1))
         self.seen += len(b1)
-        part = {"key": keys, "score": score[keep], "seq": seq[keep], "W": W[keep],
-                "b1": b1[keep], "C": C[keep],
-                **{name: value[keep] for name, value in info.items()}}
+        part = {
+            "key": keys,
+            "score": score[keep],
+            "seq": seq[keep],
+            "W": W[keep],
+            "b1": b1[keep],
+            "C": C[keep],
+            **{name: value[keep] for name, value in info.items()},
+        }
         self.parts.append(_first_per_key(part))
         self.pending += len(self.parts[-1]["b1"])
         if self.pending > max(4 * self.compacted, 4 * self.chunk_size()):
@@ -271,15 +272,17 @@ class _UniqueColumns:
         self.compacted = self.pending = len(merged["b1"])
         nbytes = self.compacted * self.bytes_per_column
         if nbytes > self.max_bytes:
-            raise _too_large(self.what + " (kept so far)", self.compacted, nbytes,
-                             self.max_bytes)
+            raise _too_large(self.what + " (kept so far)", self.compacted, nbytes, self.max_bytes)
 
     def count(self) -> int:
-        self._compact()
+        if self.parts:
+            self._compact()
         return self.compacted
 
     def truncate(self, count: int) -> None:
         """Keep the first ``count`` kept chains in order of discovery (for sampling)."""
+        if not self.parts:
+            return
         self._compact()
         part = self.parts[0]
         first = np.sort(np.argsort(part["seq"])[:count])
@@ -305,10 +308,12 @@ def _concat(parts: list[dict]) -> dict:
 def _first_per_key(part: dict) -> dict:
     """Keep, for each hash key, the candidate with the lowest score."""
     key = part["key"]
-    order = np.lexsort((part["score"], key[:, 1], key[:, 0]))
+    # Sorting on the first 64 bits suffices to group equal keys (a collision of
+    # distinct columns there only leaves a harmless duplicate); both halves are compared.
+    order = np.lexsort((part["score"], key[:, 0]))
     key = key[order]
     first = np.ones(len(order), dtype=bool)
-    first[1:] = np.any(key[1:] != key[:-1], axis=1)
+    first[1:] = (key[1:, 0] != key[:-1, 0]) | (key[1:, 1] != key[:-1, 1])
     chosen = order[first]
     return {name: value[chosen] for name, value in part.items()}
 
@@ -368,10 +373,15 @@ def _combination_chunks(count: int, k: int, chunk: int):
         yield flat.reshape(-1, k)
 
 
-def _null_vectors(rows: np.ndarray, subsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Null vectors of the row subsets that are independent, and the subsets kept."""
+def _null_vectors(
+    rows: np.ndarray, faces: np.ndarray, subsets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Null vectors of the row subsets that are independent, and the subsets kept.
+
+    ``faces`` gives, per row, the parameter a face row sets to zero (-1: data row).
+    """
     if rows.shape[1] > 6:  # cofactors of wide systems are slow: one QR per subset
-        return _null_vectors_qr(rows, subsets)
+        return _null_vectors_qr(rows, faces, subsets)
     matrices = rows[subsets]
     u = generalized_cross_product(matrices)
     # Hadamard: every cofactor is at most the product of the row norms.
@@ -380,20 +390,42 @@ def _null_vectors(rows: np.ndarray, subsets: np.ndarray) -> tuple[np.ndarray, np
     return u[independent], subsets[independent]
 
 
-def _null_vectors_qr(rows: np.ndarray, subsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _null_vectors_qr(
+    rows: np.ndarray, faces: np.ndarray, subsets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """One small QR per subset, after removing the parameters that face rows zero."""
+    size = rows.shape[1]
     kept, vectors = [], []
-    for index, subset in enumerate(subsets):
-        q, r = np.linalg.qr(rows[subset].T, mode="complete")
-        diagonal = np.abs(np.diag(r))
-        if diagonal.min() > DEPENDENT * max(diagonal.max(), 1.0):
-            kept.append(index)
-            vectors.append(q[:, -1])
+    # Threads only slow small factorisations down (20x measured on a busy 2-core box).
+    with threadpool_limits(limits=1, user_api="blas"):
+        for index, subset in enumerate(subsets):
+            u = _null_vector_qr(rows, faces, subset, size)
+            if u is not None:
+                kept.append(index)
+                vectors.append(u)
     if not kept:
-        return np.zeros((0, rows.shape[1])), subsets[:0]
+        return np.zeros((0, size)), subsets[:0]
     return np.array(vectors), subsets[kept]
 
 
-def _chains_from_vectors(u: np.ndarray, d: int, both_signs: bool):
+def _null_vector_qr(rows, faces, subset, size) -> np.ndarray | None:
+    fixed = faces[subset]
+    free = np.setdiff1d(np.arange(size), fixed[fixed >= 0])
+    data = rows[subset[fixed < 0]][:, free]
+    if len(free) != len(data) + 1:
+        return None
+    u = np.zeros(size)
+    if len(data) == 0:
+        u[free] = 1.0
+        return u
+    q, r = np.linalg.qr(data.T, mode="complete")
+    if np.abs(np.diag(r)).min() <= DEPENDENT * np.linalg.norm(data, axis=1).max():
+        return None
+    u[free] = q[:, -1]
+    return u
+
+
+def _chains_from_vectors(u: np.ndarray, d: int, both_signs: bool, enumerated: bool = True):
     """Scale null vectors to ||w||_1 = 1 (skipping ||w||_1 ~ 0) and split into chains."""
     w_norm = np.abs(u[:, :d]).sum(axis=1)
     usable = w_norm > DEPENDENT * np.linalg.norm(u, axis=1)
@@ -408,40 +440,68 @@ def _chains_from_vectors(u: np.ndarray, d: int, both_signs: bool):
     # h >= 0), i.e. the chain equals one with c_l = 0 and c_(l+1) shifted, plus a
     # constant.  So the sup over all unit chains is the sup over c >= 0, whose
     # vertices are the vertices with c >= 0 (the faces c_l = 0 are rows).
-    nonnegative = np.all(u[:, d + 1 :] >= -DEPENDENT, axis=1)
-    u, signs, index = u[nonnegative], signs[nonnegative], index[nonnegative]
+    keep = np.all(u[:, d + 1 :] >= -DEPENDENT, axis=1)
+    if both_signs:
+        # (w, b1, c) and (-w, -b1, c) are the same chain, and the rows are symmetric
+        # under this map (it flips s_1), so enumeration finds every such pair of
+        # vertices twice: keep the member whose (w, b1) has a positive projection on a
+        # fixed generic direction (ties have probability zero).  A sample need not
+        # contain both, so there the member is flipped instead of dropped.
+        positive = u[:, : d + 1] @ _generic_direction(d + 1) > 0
+        if enumerated:
+            keep &= positive
+        else:
+            u[~positive, : d + 1] *= -1.0
+    u, signs, index = u[keep], signs[keep], index[keep]
     np.maximum(u[:, d + 1 :], 0.0, out=u[:, d + 1 :])
     return u[:, :d], u[:, d], u[:, d + 1 :], np.flatnonzero(usable)[index], signs
 
 
+def _generic_direction(size: int) -> np.ndarray:
+    return np.random.default_rng(2024).standard_normal(size)
+
+
 def _enumerate_vertices(points: np.ndarray, depth: int, keeper: _UniqueColumns) -> None:
     d = points.shape[1]
-    rows, _ = vertex_rows(points, depth)
+    rows, table = vertex_rows(points, depth)
+    faces = table["face"].to_numpy()
     k = d + depth - 2
     both = depth > 2  # for L = 2, -u gives the same column |w.x + b1|
     for subsets in _combination_chunks(len(rows), k, max(256, keeper.chunk_size() // 2)):
-        _add_vertices(rows, subsets, d, both, keeper)
+        _add_vertices(rows, faces, subsets, d, both, keeper)
 
 
-def _add_vertices(rows, subsets, d, both, keeper) -> None:
-    u, subsets = _null_vectors(rows, subsets)
-    W, b1, C, source, signs = _chains_from_vectors(u, d, both)
+def _add_vertices(rows, faces, subsets, d, both, keeper, enumerated=True) -> None:
+    u, subsets = _null_vectors(rows, faces, subsets)
+    W, b1, C, source, signs = _chains_from_vectors(u, d, both, enumerated)
     subsets = subsets[source]
     keeper.add(W, b1, C, {"rows": subsets, "vertex_sign": signs})
 
 
 def _sample_vertices(points, depth, n_samples, seed, keeper) -> None:
-    """Vertices of uniformly random row subsets until n_samples distinct columns exist."""
+    """Vertices of random row subsets until n_samples distinct columns are found.
+
+    A uniformly random subset of all rows is almost always dependent (every point's
+    rows share w.x_n + b1), so each subset is drawn as: a number m of data rows,
+    uniform in 1..min(k, n); m distinct random points, each with a random level and
+    sign pattern; and k - m random face rows (k = d + L - 2).
+    """
     d = points.shape[1]
-    rows, _ = vertex_rows(points, depth)
+    rows, table = vertex_rows(points, depth)
+    faces = table["face"].to_numpy()
     k = d + depth - 2
-    if k > len(rows):
-        raise DataError(f"sampled dictionary needs at least {k} rows, got {len(rows)}")
+    face_rows = np.flatnonzero(faces >= 0)
+    per_point = 2 ** (depth - 1) - 1  # data rows of one point are consecutive
     rng = np.random.default_rng(seed)
-    batch = max(16, min(4096, int(WORK_BYTES / (FLOAT_BYTES * k * (k + 1) * 4))))
-    for _attempt in range(1000):
-        subsets = np.sort(rng.random((batch, len(rows))).argsort(axis=1)[:, :k], axis=1)
-        _add_vertices(rows, subsets.astype(np.int32), d, depth > 2, keeper)
+    batch = max(64, min(4096, n_samples))
+    for _attempt in range(max(20, 50 * n_samples // batch)):
+        subsets = np.empty((batch, k), dtype=np.int32)
+        for i in range(batch):
+            m = rng.integers(1, min(k, len(points)) + 1)
+            chosen = rng.choice(len(points), size=m, replace=False)
+            data = chosen * per_point + rng.integers(0, per_point, size=m)
+            subsets[i] = np.sort(np.concatenate([data, rng.choice(face_rows, k - m, False)]))
+        _add_vertices(rows, faces, subsets, d, depth > 2, keeper, enumerated=False)
         if keeper.count() >= n_samples:
             break
     keeper.truncate(n_samples)
@@ -488,9 +548,13 @@ def _wedge_features(points: np.ndarray):
             w, ok = _normals(pool[sets])
             Ws.append(w)
             b1s.append(-w @ points[anchor])
-            infos.append({"anchor": np.full(len(w), anchor, np.int32),
-                          "span": codes[sets[ok]].astype(np.int32),
-                          "span_ref": np.where(codes[sets[ok]] >= 0, 0, -1).astype(np.int8)})
+            infos.append(
+                {
+                    "anchor": np.full(len(w), anchor, np.int32),
+                    "span": codes[sets[ok]].astype(np.int32),
+                    "span_ref": np.where(codes[sets[ok]] >= 0, 0, -1).astype(np.int8),
+                }
+            )
     return np.concatenate(Ws), np.concatenate(b1s), _concat(infos)
 
 
@@ -508,18 +572,25 @@ def _reflection_features(points: np.ndarray, keeper: _UniqueColumns) -> None:
     for anchor in range(n):
         for kink in range(n):
             mirrored = reflect_point(points[anchor], points[kink])
-            pool = np.concatenate([points - points[anchor], points - points[kink],
-                                   points - mirrored, axes])
+            pool = np.concatenate(
+                [points - points[anchor], points - points[kink], points - mirrored, axes]
+            )
             for sets in _spanning_sets(pool, d, keeper.chunk_size()):
                 w, ok = _normals(pool[sets])
                 b1 = -w @ points[anchor]
                 c2 = np.abs(w @ (points[kink] - points[anchor]))
                 count = len(w)
-                keeper.add(w, b1, c2[:, None], {
-                    "anchor": np.full(count, anchor, np.int32),
-                    "span": codes[sets[ok]].astype(np.int32),
-                    "span_ref": refs[sets[ok]],
-                    "kinks": np.full((count, 1), kink, np.int32)})
+                keeper.add(
+                    w,
+                    b1,
+                    c2[:, None],
+                    {
+                        "anchor": np.full(count, anchor, np.int32),
+                        "span": codes[sets[ok]].astype(np.int32),
+                        "span_ref": refs[sets[ok]],
+                        "kinks": np.full((count, 1), kink, np.int32),
+                    },
+                )
 
 
 def _multilevel_features(points, depth, W, b1, info, keeper) -> None:
@@ -548,52 +619,132 @@ def _multilevel_features(points, depth, W, b1, info, keeper) -> None:
 # ------------------------------------------------------------------ meaning tables
 
 FAMILIES = ("wedge", "reflection", "multilevel", "vertex")
+SPAN_REFS = ("axis", "anchor", "kink", "mirrored_kink")
+EXPANDED_ROWS = 8  # vertices fixed by more rows keep them as tuples, not columns
 
 
-def _meaning_table(info, kind, points, depth, first_index) -> pd.DataFrame:
-    """DataFrame aligned with the columns; point indices refer to rows of the input X."""
+def _meaning_table(info, kind, points, depth, first_index, C, quantum) -> pd.DataFrame:
+    """DataFrame aligned with the columns; point indices refer to rows of the input X.
+
+    Common columns: ``family`` (wedge, reflection, multilevel, vertex), ``anchor``
+    (training point on the first-layer hyperplane, -1 if none) and ``order`` (number
+    of active reflections, offsets c_l > 0).  Index -1 means "not applicable".
+    """
     to_x = np.append(first_index, -1).astype(np.int32)  # index -1 stays -1
-    frame = {}
     if kind == "closed-form":
-        frame["family"] = pd.Categorical.from_codes(np.zeros(len(info["anchor"]), np.int8),
-                                                    FAMILIES)  # set from the order later
-        frame["anchor"] = to_x[info["anchor"]]
-        span = info["span"]
-        for i in range(span.shape[1]):
-            is_axis = span[:, i] < 0
-            frame[f"span{i}_point"] = np.where(is_axis, -1, to_x[np.maximum(span[:, i], 0)])
-            frame[f"span{i}_axis"] = np.where(is_axis, -1 - span[:, i], -1).astype(np.int16)
-            frame[f"span{i}_ref"] = pd.Categorical.from_codes(
-                info["span_ref"][:, i] + 1, ("axis", "anchor", "kink", "mirrored_kink"))
-        kinks = info.get("kinks", np.zeros((len(info["anchor"]), 0), np.int32))
-        for level in range(kinks.shape[1]):
-            frame[f"kink{level + 2}"] = to_x[kinks[:, level]]
+        frame = _closed_form_meaning(info, to_x)
     else:
-        rows, table = vertex_rows(points, depth)
-        defining = info["rows"]
-        data_row = table["point"].to_numpy()[defining] >= 0
-        level_one = data_row & (table["level"].to_numpy()[defining] == 1)
-        first_level_one = np.where(level_one.any(axis=1), level_one.argmax(axis=1), -1)
-        frame["family"] = pd.Categorical.from_codes(
-            np.full(len(defining), 3, np.int8), FAMILIES)
-        anchor_row = defining[np.arange(len(defining)), np.maximum(first_level_one, 0)]
-        frame["anchor"] = np.where(first_level_one >= 0,
-                                   to_x[table["point"].to_numpy()[anchor_row]], -1)
-        for i in range(defining.shape[1]):
-            sub = table.iloc[defining[:, i]]
-            frame[f"row{i}_point"] = to_x[sub["point"].to_numpy()]
-            frame[f"row{i}_level"] = sub["level"].to_numpy().astype(np.int8)
-            frame[f"row{i}_signs"] = sub["signs"].to_numpy().astype(np.int16)
-            frame[f"row{i}_face"] = sub["face"].to_numpy().astype(np.int16)
-        frame["vertex_sign"] = info["vertex_sign"]
-    return pd.DataFrame(frame)
+        frame = _vertex_meaning(info, points, depth, to_x)
+    frame["order"] = (C > quantum).sum(axis=1).astype(np.int8)
+    if kind == "closed-form":
+        reflected = "reflection" if depth == 3 else "multilevel"
+        family = np.where(frame["order"] > 0, reflected, "wedge")
+    else:
+        family = np.full(len(frame), "vertex")
+    frame.insert(0, "family", pd.Categorical(family, categories=FAMILIES))
+    return frame
 
+
+def _closed_form_meaning(info: dict, to_x: np.ndarray) -> pd.DataFrame:
+    """anchor; span{i}_point / span{i}_axis / span{i}_ref; kink{l} for l = 2..L-1.
+
+    Spanning vector i is x[span{i}_point] - x' with x' named by span{i}_ref: the
+    anchor, the kink point x[kink2], or its mirror 2 x[anchor] - x[kink2]; or the
+    coordinate axis span{i}_axis.  kink{l} is the training point whose value sets c_l.
+    """
+    frame = pd.DataFrame({"anchor": to_x[info["anchor"]]})
+    span, refs = info["span"], info["span_ref"]
+    for i in range(span.shape[1]):
+        is_axis = span[:, i] < 0
+        frame[f"span{i}_point"] = np.where(is_axis, -1, to_x[np.maximum(span[:, i], 0)])
+        frame[f"span{i}_axis"] = np.where(is_axis, -1 - span[:, i], -1).astype(np.int16)
+        frame[f"span{i}_ref"] = pd.Categorical.from_codes(refs[:, i] + 1, SPAN_REFS)
+    kinks = info.get("kinks", np.zeros((len(frame), 0), np.int32))
+    for level in range(kinks.shape[1]):
+        frame[f"kink{level + 2}"] = to_x[kinks[:, level]]
+    return frame
+
+
+def _vertex_meaning(info: dict, points, depth, to_x) -> pd.DataFrame:
+    """The rows that fixed each vertex (see ``vertex_rows``) and the null vector's sign.
+
+    Up to EXPANDED_ROWS rows: columns row{i}_point, row{i}_level, row{i}_signs and
+    row{i}_face (-1 where not applicable); beyond: tuples in columns data_points,
+    data_levels, data_signs (data rows) and faces (zeroed parameter indices).
+    """
+    _, table = vertex_rows(points, depth)
+    defining = info["rows"]
+    point = to_x[table["point"].to_numpy()[defining]]
+    level = table["level"].to_numpy()[defining].astype(np.int8)
+    signs = table["signs"].to_numpy()[defining].astype(np.int16)
+    face = table["face"].to_numpy()[defining].astype(np.int16)
+    level_one = level == 1
+    first = level_one.argmax(axis=1)
+    anchor = np.where(level_one.any(axis=1), point[np.arange(len(point)), first], -1)
+    frame = pd.DataFrame({"anchor": anchor})
+    if defining.shape[1] <= EXPANDED_ROWS:
+        for i in range(defining.shape[1]):
+            frame[f"row{i}_point"] = point[:, i]
+            frame[f"row{i}_level"] = level[:, i]
+            frame[f"row{i}_signs"] = signs[:, i]
+            frame[f"row{i}_face"] = face[:, i]
+    else:
+        data = face < 0
+        frame["data_points"] = [tuple(p[m]) for p, m in zip(point, data, strict=True)]
+        frame["data_levels"] = [tuple(v[m]) for v, m in zip(level, data, strict=True)]
+        frame["data_signs"] = [tuple(v[m]) for v, m in zip(signs, data, strict=True)]
+        frame["faces"] = [tuple(v[~m]) for v, m in zip(face, data, strict=True)]
+    frame["vertex_sign"] = info["vertex_sign"]
+    return frame
 
 
 def describe_column(row: pd.Series, depth: int, dim: int) -> str:
     """Human-readable origin of one column, from its row of the meaning table."""
-    return ", ".join(f"{name}={value}" for name, value in row.items() if _informative(value))
+    family = row["family"]
+    if family == "vertex":
+        return _describe_vertex(row, dim)
+    spans = []
+    for i in range(dim - 1):
+        if row[f"span{i}_ref"] == "axis":
+            spans.append(f"axis e{row[f'span{i}_axis']}")
+        else:
+            ref = {
+                "anchor": "x[anchor]",
+                "kink": "x[kink2]",
+                "mirrored_kink": "2x[anchor]-x[kink2]",
+            }[row[f"span{i}_ref"]]
+            spans.append(f"x[{row[f'span{i}_point']}]-{ref}")
+    text = f"{family}: hyperplane through x[{row['anchor']}]"
+    if spans:
+        text += " spanned by " + ", ".join(spans)
+    kinks = [f"c{level}: x[{row[f'kink{level}']}]" for level in range(2, depth)]
+    if kinks and row["order"] > 0:
+        text += "; offsets from " + ", ".join(kinks)
+    if family == "reflection":
+        text += f"; zero at x[{row['kink2']}] and its mirror 2x[{row['anchor']}]-x[{row['kink2']}]"
+    return text
 
 
-def _informative(value) -> bool:
-    return not (isinstance(value, (int, np.integer)) and value == -1)
+def _describe_vertex(row: pd.Series, dim: int) -> str:
+    if "data_points" in row.index:
+        data = list(zip(row["data_points"], row["data_levels"], row["data_signs"], strict=True))
+        faces = list(row["faces"])
+    else:
+        data, faces = [], []
+        i = 0
+        while f"row{i}_point" in row.index:
+            if row[f"row{i}_face"] >= 0:
+                faces.append(row[f"row{i}_face"])
+            else:
+                data.append((row[f"row{i}_point"], row[f"row{i}_level"], row[f"row{i}_signs"]))
+            i += 1
+    parts = [f"x[{p}] on a layer-{lv} kink{_sign_text(s, lv)}" for p, lv, s in data]
+    parts += [f"w{f}=0" if f < dim else f"c{f - dim + 1}=0" for f in faces]
+    return "vertex: " + ", ".join(parts) + f" (order {row['order']})"
+
+
+def _sign_text(bits: int, level: int) -> str:
+    """Sign pattern s_1..s_(l-1) of a data row, e.g. ' (signs +-)'."""
+    if level <= 1:
+        return ""
+    return " (signs " + "".join("-" if bits >> m & 1 else "+" for m in range(level - 1)) + ")"

@@ -36,7 +36,8 @@ def save_figure(figure: plt.Figure, pdf_path, png_path, dpi: int = 150) -> None:
     for path, fmt in ((pdf_path, "pdf"), (png_path, "png")):
         buffer = io.BytesIO()
         figure.savefig(buffer, format=fmt, dpi=dpi, bbox_inches="tight")
-        _write_atomic(Path(path), lambda handle, data=buffer.getvalue(): handle.write(data))
+        data = buffer.getvalue()
+        _write_atomic(Path(path), lambda handle, data=data: handle.write(data))
     plt.close(figure)
 
 
@@ -52,11 +53,16 @@ def _mark_reflections(ax, points: pd.DataFrame, xlim, baseline: float) -> None:
     shown = points[(points["location"] >= xlim[0]) & (points["location"] <= xlim[1])]
     first = shown[shown["order"] == 1]["location"]
     second = shown[shown["order"] == 2]["location"]
-    ax.scatter(first, np.full(len(first), baseline), label="reflections 2x_j - x_k",
-               **REFLECTION_STYLE)  # fmt: skip
+    ax.scatter(
+        first, np.full(len(first), baseline), label="reflections 2x_j - x_k", **REFLECTION_STYLE
+    )
     if len(second):
-        ax.scatter(second, np.full(len(second), baseline), label="reflections of order 2",
-                   **SECOND_ORDER_STYLE)  # fmt: skip
+        ax.scatter(
+            second,
+            np.full(len(second), baseline),
+            label="reflections of order 2",
+            **SECOND_ORDER_STYLE,
+        )
 
 
 def _legend_once(figure: plt.Figure, axes) -> None:
@@ -67,8 +73,14 @@ def _legend_once(figure: plt.Figure, axes) -> None:
             if label not in handles:
                 handles[label] = handle
                 labels.append(label)
-    figure.legend([handles[label] for label in labels], labels, loc="lower center",
-                  ncol=min(len(labels), 5), bbox_to_anchor=(0.5, -0.02), frameon=False)  # fmt: skip
+    figure.legend(
+        [handles[label] for label in labels],
+        labels,
+        loc="lower center",
+        ncol=min(len(labels), 5),
+        bbox_to_anchor=(0.5, -0.02),
+        frameon=False,
+    )
     figure.tight_layout(rect=(0, 0.06, 1, 1))
 
 
@@ -90,15 +102,22 @@ def toy1d_figure(curves, features, data, points, beta: float | None = None) -> p
             fit = curves[(curves["dataset"] == dataset) & (curves["depth"] == depth)]
             feats = features[(features["dataset"] == dataset) & (features["depth"] == depth)]
             for k, (_, feature) in enumerate(feats.groupby("feature")):
-                ax.plot(feature["x1"], feature["value"], linewidth=0.9, alpha=0.8,
-                        color=sns.color_palette("muted")[k % 10],
-                        label="active features z_j g_j" if k == 0 else None)  # fmt: skip
-            ax.plot(fit["x1"], fit["prediction"], color="black", linewidth=1.6,
-                    label="Lasso prediction")  # fmt: skip
+                ax.plot(
+                    feature["x1"],
+                    feature["value"],
+                    linewidth=0.9,
+                    alpha=0.8,
+                    color=sns.color_palette("muted")[k % 10],
+                    label="active features z_j g_j" if k == 0 else None,
+                )
+            ax.plot(
+                fit["x1"], fit["prediction"], color="black", linewidth=1.6, label="Lasso prediction"
+            )
             ax.scatter(pts["x1"], pts["y"], **DATA_STYLE)
             low = min(fit["prediction"].min(), pts["y"].min())
-            _mark_reflections(ax, points[points["dataset"] == dataset],
-                              (fit["x1"].min(), fit["x1"].max()), low)  # fmt: skip
+            _mark_reflections(
+                ax, points[points["dataset"] == dataset], (fit["x1"].min(), fit["x1"].max()), low
+            )
             ax.set_title(f"{dataset}, L = {depth}")
             ax.set_xlabel("x")
             ax.set_ylabel("f(x)")
@@ -120,20 +139,43 @@ def simulated_figure(curves, lasso_curves, data, kinks) -> plt.Figure:
             ax = axes[r, c]
             runs = curves[(curves["dataset"] == dataset) & (curves["init"] == init)]
             for k, (seed, run) in enumerate(runs.groupby("seed")):
-                ax.plot(run["x1"], run["prediction"], linewidth=1.0, alpha=0.8,
-                        label="trained network (one per seed)" if k == 0 else None)  # fmt: skip
+                ax.plot(
+                    run["x1"],
+                    run["prediction"],
+                    linewidth=1.0,
+                    alpha=0.8,
+                    label="trained network (one per seed)" if k == 0 else None,
+                )
                 del seed
-            ax.plot(lasso["x1"], lasso["prediction"], color="black", linestyle="--",
-                    linewidth=1.2, label="Lasso optimum")  # fmt: skip
+            ax.plot(
+                lasso["x1"],
+                lasso["prediction"],
+                color="black",
+                linestyle="--",
+                linewidth=1.2,
+                label="Lasso optimum",
+            )
             ax.scatter(pts["x1"], pts["y"], **DATA_STYLE)
             found = kinks[(kinks["dataset"] == dataset) & (kinks["init"] == init)]
             for kind, colour in (("data", "tab:green"), ("reflection", "tab:orange")):
                 hits = found[(found["kind"] == kind) & found["order"].notna()]["location"]
-                ax.scatter(hits, np.full(len(hits), pts["y"].min()), marker="|", s=120,
-                           color=colour, label=f"kink at a {kind} point")  # fmt: skip
+                ax.scatter(
+                    hits,
+                    np.full(len(hits), pts["y"].min()),
+                    marker="|",
+                    s=120,
+                    color=colour,
+                    label=f"kink at a {kind} point",
+                )
             other = found[found["order"].isna()]["location"]
-            ax.scatter(other, np.full(len(other), pts["y"].min()), marker="|", s=120,
-                       color="tab:gray", label="kink elsewhere")  # fmt: skip
+            ax.scatter(
+                other,
+                np.full(len(other), pts["y"].min()),
+                marker="|",
+                s=120,
+                color="tab:gray",
+                label="kink elsewhere",
+            )
             ax.set_title(f"{dataset}, init = {init}")
             ax.set_xlabel("first coordinate t (second = 0)")
             ax.set_ylabel("f(t, 0)")
@@ -155,21 +197,44 @@ def planes2d_figure(grids, lines, data, angles) -> plt.Figure:
             grid = grids[(grids["dataset"] == dataset) & (grids["depth"] == depth)]
             table = grid.pivot_table(index="x2", columns="x1", values="prediction")
             limit = float(np.abs(table.to_numpy()).max()) or 1.0
-            mesh = ax.pcolormesh(table.columns, table.index, table.to_numpy(), cmap="RdBu_r",
-                                 vmin=-limit, vmax=limit, shading="auto")  # fmt: skip
+            mesh = ax.pcolormesh(
+                table.columns,
+                table.index,
+                table.to_numpy(),
+                cmap="RdBu_r",
+                vmin=-limit,
+                vmax=limit,
+                shading="auto",
+            )
             figure.colorbar(mesh, ax=ax, label="f(x)")
             active = lines[(lines["dataset"] == dataset) & (lines["depth"] == depth)]
             _draw_lines(ax, active, table.columns, table.index)
-            ax.scatter(pts["x1"], pts["x2"], c=pts["y"], cmap="RdBu_r", vmin=-1, vmax=1,
-                       edgecolor="black", s=30, zorder=5)  # fmt: skip
+            ax.scatter(
+                pts["x1"],
+                pts["x2"],
+                c=pts["y"],
+                cmap="RdBu_r",
+                vmin=-1,
+                vmax=1,
+                edgecolor="black",
+                s=30,
+                zorder=5,
+            )
             ax.set_title(f"{dataset}, L = {depth}")
             ax.set_xlabel("x1")
             ax.set_ylabel("x2")
         ax = axes[r, -1]
         mine = angles[angles["dataset"] == dataset]
         if len(mine):
-            sns.histplot(data=mine, x="angle_deg", hue="depth", ax=ax, bins=20,
-                         binrange=(0, max(10.0, mine["angle_deg"].max())), element="step")  # fmt: skip
+            sns.histplot(
+                data=mine,
+                x="angle_deg",
+                hue="depth",
+                ax=ax,
+                bins=20,
+                binrange=(0, max(10.0, mine["angle_deg"].max())),
+                element="step",
+            )
         ax.set_xlabel("angle to nearest dictionary normal (degrees)")
         ax.set_ylabel("trained units")
         ax.set_title(f"{dataset}: trained first-layer weights")
@@ -190,11 +255,13 @@ def _draw_lines(ax, lines: pd.DataFrame, xs, ys) -> None:
     for row in lines.itertuples():
         style = "-" if row.level == 1 else "--"
         if abs(row.w2) > abs(row.w1):
-            ax.plot(xs, (row.rhs - row.w1 * xs) / row.w2, color="black", linestyle=style,
-                    linewidth=0.8)  # fmt: skip
+            ax.plot(
+                xs, (row.rhs - row.w1 * xs) / row.w2, color="black", linestyle=style, linewidth=0.8
+            )
         else:
-            ax.plot((row.rhs - row.w2 * ys) / row.w1, ys, color="black", linestyle=style,
-                    linewidth=0.8)  # fmt: skip
+            ax.plot(
+                (row.rhs - row.w2 * ys) / row.w1, ys, color="black", linestyle=style, linewidth=0.8
+            )
     ax.set_xlim(xs.min(), xs.max())
     ax.set_ylim(ys.min(), ys.max())
 
@@ -210,16 +277,27 @@ def depth_symmetry_figure(curves, data, symmetry) -> plt.Figure:
             ax = axes[r, c]
             runs = curves[(curves["width"] == width) & (curves["depth"] == depth)]
             for k, (_, run) in enumerate(runs.groupby("seed")):
-                ax.plot(run["x1"], run["prediction"], linewidth=1.0, alpha=0.8,
-                        label="trained network (one per seed)" if k == 0 else None)  # fmt: skip
+                ax.plot(
+                    run["x1"],
+                    run["prediction"],
+                    linewidth=1.0,
+                    alpha=0.8,
+                    label="trained network (one per seed)" if k == 0 else None,
+                )
             pts = data[data["dataset"].isin(runs["dataset"].unique())]
             ax.scatter(pts["x1"], pts["y"], **DATA_STYLE)
             ax.set_title(f"width {width}, L = {depth}")
             ax.set_xlabel("x")
             ax.set_ylabel("f(x)")
         ax = axes[r, -1]
-        sns.pointplot(data=symmetry[symmetry["width"] == width], x="depth", y="symmetry",
-                      ax=ax, errorbar="sd", color="tab:blue")  # fmt: skip
+        sns.pointplot(
+            data=symmetry[symmetry["width"] == width],
+            x="depth",
+            y="symmetry",
+            ax=ax,
+            errorbar="sd",
+            color="tab:blue",
+        )
         ax.set_ylim(0, 1.02)
         ax.set_xlabel("depth L")
         ax.set_ylabel("symmetry score (mean +- sd over seeds)")
@@ -229,12 +307,12 @@ def depth_symmetry_figure(curves, data, symmetry) -> plt.Figure:
     return figure
 
 
-def llm_figure(curves, data, points, accuracy_table) -> plt.Figure:
+def llm_figure(curves, data, points, runs) -> plt.Figure:
     """llm-embeddings: fits along the first reduced dimension (Lasso and trained networks)
     with the embedded texts and reflection points; test accuracy against a linear baseline.
 
     curves: dataset, model, x1, prediction (one reduced data set); data: x1, y;
-    accuracy_table: model, test (one row per split and seed).
+    runs: model, dim, test (one row per split and seed).
     """
     _theme()
     models = list(dict.fromkeys(curves["model"]))
@@ -252,11 +330,12 @@ def llm_figure(curves, data, points, accuracy_table) -> plt.Figure:
     ax.set_title(f"fits along one dimension ({curves['dataset'].iloc[0]})")
     ax.legend(fontsize=6, loc="upper left")
     ax = axes[0, 1]
-    sns.barplot(data=accuracy_table, y="model", x="test", hue="dim", ax=ax, errorbar="sd",
-                orient="h")  # fmt: skip
+    sns.barplot(
+        data=runs, y="model", x="test", hue="dim", ax=ax, errorbar="sd", orient="h"
+    )
     ax.set_xlim(0, 1)
     ax.set_xlabel("test accuracy (mean +- sd over splits and seeds)")
-    ax.set_ylabel("")
+    ax.set_ylabel("model")
     ax.legend(title="reduced dimension", fontsize=7)
     ax.set_title("accuracy on held-out texts")
     figure.suptitle("llm-embeddings: Lasso features on sentence-transformer embeddings", y=1.0)
@@ -271,8 +350,15 @@ def optimality_figure(optimality, lasso) -> plt.Figure:
     figure, axes = _panels(1, 2, width=4.4, height=3.6)
     ax = axes[0, 0]
     shown = optimality[optimality["lasso_objective"].notna()]
-    sns.scatterplot(data=shown, x="lasso_objective", y="trained_objective", hue="experiment",
-                    style="init", ax=ax, s=30)  # fmt: skip
+    sns.scatterplot(
+        data=shown,
+        x="lasso_objective",
+        y="trained_objective",
+        hue="experiment",
+        style="init",
+        ax=ax,
+        s=30,
+    )
     low = min(shown["lasso_objective"].min(), shown["trained_objective"].min())
     high = max(shown["lasso_objective"].max(), shown["trained_objective"].max())
     ax.plot([low, high], [low, high], color="black", linewidth=0.8, label="trained = Lasso")
@@ -283,8 +369,12 @@ def optimality_figure(optimality, lasso) -> plt.Figure:
     ax.set_title("trained networks never beat the convex optimum")
     ax.legend(fontsize=6)
     ax = axes[0, 1]
-    certificates = lasso.melt(id_vars=["dataset", "depth"], value_vars=["kkt_max", "random_max"],
-                              var_name="check", value_name="value")  # fmt: skip
+    certificates = lasso.melt(
+        id_vars=["dataset", "depth"],
+        value_vars=["kkt_max", "random_max"],
+        var_name="check",
+        value_name="value",
+    )
     sns.stripplot(data=certificates, x="depth", y="value", hue="check", dodge=True, ax=ax)
     ax.axhline(1.0, color="black", linewidth=0.8, linestyle="--", label="bound 1")
     ax.set_xlabel("depth L")

@@ -151,8 +151,10 @@ def lasso_chains(init, dim: int, depth: int) -> tuple:
             f"got {type(init).__name__}"
         )
     coef = np.asarray(arrays[0], dtype=float).reshape(-1)
-    W = np.asarray(arrays[1], dtype=float).reshape(len(coef), -1)
+    W = np.atleast_2d(np.asarray(arrays[1], dtype=float))
     b1 = np.asarray(arrays[2], dtype=float).reshape(-1)
+    if not len(coef) == len(W) == len(b1):
+        raise ValueError(f"{len(coef)} coefficients for {len(W)} chains: init does not match")
     C = np.asarray(arrays[3], dtype=float).reshape(len(coef), -1)
     chain_depth = C.shape[1] + 2
     if fit_depth is not None and int(fit_depth) != chain_depth:
@@ -253,7 +255,8 @@ def train_network(
     - Reproducible on the CPU: ``seed`` fixes the initialisation and the batch order.
     - ``history``: (step, loss, penalty, objective) on the full data every ``log_every``
       optimizer steps and at the end.
-    - Stops early once objective <= target_objective * (1 + rel_tol).
+    - Stops early once objective <= target_objective * (1 + rel_tol) (checked at logged
+      steps).
     - ``checkpoint``: path of a state-dict checkpoint written every ``checkpoint_every``
       steps and at the end; ``resume_from``: such a checkpoint to continue from (the run
       continues until ``epochs`` epochs in total).
@@ -282,31 +285,9 @@ def cpu_threads(threads: int | None):
         torch.set_num_threads(previous)
 
 
-def _train(
-    X,
-    y,
-    *,
-    arch,
-    depth,
-    width,
-    beta,
-    epochs,
-    lr,
-    seed,
-    device,
-    init,
-    init_rest,
-    batch_size,
-    weight_decay,
-    dtype,
-    log_every,
-    target_objective,
-    rel_tol,
-    checkpoint,
-    checkpoint_every,
-    resume_from,
-    progress,
-) -> TrainResult:
+def _train(X, y, *, arch, depth, width, beta, epochs, lr, seed, device, init, init_rest,
+           batch_size, weight_decay, dtype, log_every, target_objective, rel_tol, checkpoint,
+           checkpoint_every, resume_from, progress) -> TrainResult:  # fmt: skip
     X, y = check_xy(X, y)
     _check_hyper(beta=beta, epochs=epochs, lr=lr, batch_size=batch_size,
                  weight_decay=weight_decay, log_every=log_every, rel_tol=rel_tol,

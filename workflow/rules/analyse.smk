@@ -17,16 +17,18 @@ rule analyse_toy1d:
             category="Tables",
         ),
         kinks_md="results/tables/kinks.md",
-    params:
-        lasso=lasso_run_dicts("toy1d"),
-        data=data_paths("toy1d"),
-        tolerance=config["checks"]["kink_match_tolerance"],
     log:
         "results/logs/analyse/toy1d.log",
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
+    params:
+        lasso=lasso_run_dicts("toy1d"),
+        data=data_paths("toy1d"),
+        tolerance=config["checks"]["kink_match_tolerance"],
     script:
         "../scripts/analyse_toy1d.py"
 
@@ -41,17 +43,19 @@ rule analyse_simulated:
         lasso_curves="results/analyse/simulated/lasso_curves.csv",
         data="results/analyse/simulated/data.csv",
         kinks="results/analyse/simulated/kinks.csv",
+    log:
+        "results/logs/analyse/simulated.log",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
     params:
         lasso=lasso_run_dicts("simulated"),
         train=train_run_dicts("simulated"),
         data=data_paths("simulated"),
         tolerance=config["checks"]["kink_match_tolerance"],
-    log:
-        "results/logs/analyse/simulated.log",
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
     script:
         "../scripts/analyse_simulated.py"
 
@@ -71,16 +75,18 @@ rule analyse_planes2d:
             category="Tables",
         ),
         angles_md="results/tables/angles.md",
-    params:
-        lasso=lasso_run_dicts("planes2d"),
-        train=train_run_dicts("planes2d"),
-        data=data_paths("planes2d"),
     log:
         "results/logs/analyse/planes2d.log",
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
+    params:
+        lasso=lasso_run_dicts("planes2d"),
+        train=train_run_dicts("planes2d"),
+        data=data_paths("planes2d"),
     script:
         "../scripts/analyse_planes2d.py"
 
@@ -98,15 +104,17 @@ rule analyse_depth_symmetry:
             category="Tables",
         ),
         symmetry_md="results/tables/symmetry.md",
-    params:
-        train=train_run_dicts("depth_symmetry"),
-        data=data_paths("depth_symmetry"),
     log:
         "results/logs/analyse/depth_symmetry.log",
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
+    params:
+        train=train_run_dicts("depth_symmetry"),
+        data=data_paths("depth_symmetry"),
     script:
         "../scripts/analyse_depth_symmetry.py"
 
@@ -128,17 +136,19 @@ rule analyse_llm:
             category="Tables",
         ),
         accuracy_md="results/tables/accuracy.md",
+    log:
+        "results/logs/analyse/llm.log",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
     params:
         lasso=lasso_run_dicts("llm"),
         train=train_run_dicts("llm"),
         data=data_paths("llm"),
         tolerance=config["checks"]["kink_match_tolerance"],
-    log:
-        "results/logs/analyse/llm.log",
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
     script:
         "../scripts/analyse_llm.py"
 
@@ -156,16 +166,18 @@ rule analyse_optimality:
             category="Tables",
         ),
         optimality_md="results/tables/optimality.md",
-    params:
-        lasso=[run for e in EXPERIMENTS for run in lasso_run_dicts(e)],
-        train=[run for e in EXPERIMENTS for run in train_run_dicts(e)],
-        objective_rtol=config["checks"]["objective_rtol"],
-        near_optimum_rtol=config["checks"]["near_optimum_rtol"],
     log:
         "results/logs/analyse/optimality.log",
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
+    params:
+        lasso=all_lasso_run_dicts(),
+        train=all_train_run_dicts(),
+        objective_rtol=config["checks"]["objective_rtol"],
+        near_optimum_rtol=config["checks"]["near_optimum_rtol"],
     script:
         "../scripts/analyse_optimality.py"

@@ -89,7 +89,9 @@ def train_dir(experiment, run):
 
 
 def train_files(experiment, filename="metrics.json"):
-    return [f"{train_dir(experiment, run)}/{filename}" for run in train_runs(experiment)]
+    return [
+        f"{train_dir(experiment, run)}/{filename}" for run in train_runs(experiment)
+    ]
 
 
 def fit_files(experiment, filename):
@@ -136,7 +138,9 @@ def init_input(wildcards):
     """The Lasso fit that initialises a run with init=lasso (none otherwise)."""
     if wildcards.init != "lasso":
         return []
-    return f"{lasso_dir(wildcards.dataset, wildcards.depth, wildcards.beta)}/metrics.json"
+    return (
+        f"{lasso_dir(wildcards.dataset, wildcards.depth, wildcards.beta)}/metrics.json"
+    )
 
 
 def train_params(wildcards):
@@ -165,6 +169,16 @@ def train_run_dicts(experiment):
         {**run, "experiment": experiment, "dir": train_dir(experiment, run)}
         for run in train_runs(experiment)
     ]
+
+
+def all_lasso_run_dicts():
+    """Every Lasso fit of every experiment, once."""
+    runs = {run["dir"]: run for e in EXPERIMENTS for run in lasso_run_dicts(e)}
+    return [runs[key] for key in sorted(runs)]
+
+
+def all_train_run_dicts():
+    return [run for e in EXPERIMENTS for run in train_run_dicts(e)]
 
 
 def data_paths(experiment):

@@ -7,20 +7,22 @@ rule embed:
     output:
         embeddings="results/embed/{text}.npz",
         info="results/embed/{text}.json",
+    log:
+        "results/logs/embed/{text}.log",
+    benchmark:
+        "results/benchmarks/embed/{text}.tsv"
+    conda:
+        "../../environment.yml"
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=60,
+        gpu=1,
     params:
         dataset=TEXT["dataset"],
         options=TEXT["options"],
         model=TEXT["model"],
         normalize=TEXT["normalize"],
         pool_size=TEXT["pool_size"],
-    log:
-        "results/logs/embed/{text}.log",
-    benchmark:
-        "results/benchmarks/embed/{text}.tsv"
-    threads: 2
-    resources:
-        mem_mb=4000,
-        runtime=60,
-        gpu=1,
     script:
         "../scripts/embed.py"

@@ -13,6 +13,8 @@ rule lasso:
         "results/logs/lasso/{dataset}/L{depth}-b{beta}.log",
     benchmark:
         "results/benchmarks/lasso/{dataset}/L{depth}-b{beta}.tsv"
+    conda:
+        "../../environment.yml"
     threads: 1
     resources:
         mem_mb=4000,

@@ -1,38 +1,46 @@
-"""Rule reduce: split the embedded pool, fit the reduction on the training part only,
-and draw the small training set of the exact Lasso (test points: the whole test part)."""
+"""Rule reduce: split the embedded pool (stratified, seeded), fit the reduction on the
+training part only, and draw the small balanced training set of the exact Lasso; the
+test points are the whole test part."""
 
 import sys
 
 sys.path.insert(0, snakemake.scriptdir)  # noqa: F821 (snakemake is injected)
-from common import start  # noqa: E402
+from common import load_data, start  # noqa: E402
 
 log = start(snakemake)  # noqa: F821
 
 import numpy as np  # noqa: E402
 
-from reflasso.experiments import balanced_indices, stratified_split  # noqa: E402
+from reflasso.datasets import TextDataset  # noqa: E402
 from reflasso.io import save_npz_atomic, write_json_atomic  # noqa: E402
 from reflasso.reduction import fit_reduction  # noqa: E402
 
-params, wildcards = snakemake.params, snakemake.wildcards  # noqa: F821
+params, wildcards, output = snakemake.params, snakemake.wildcards, snakemake.output  # noqa: F821
 seed, dim = int(wildcards.split), int(wildcards.dim)
-with np.load(snakemake.input.embeddings, allow_pickle=False) as data:  # noqa: F821
-    Z, labels = data["Z"], data["labels"]
-pool, test = stratified_split(labels, params.test_fraction, seed)
-reduction = fit_reduction(Z[pool], wildcards.method, dim, seed, labels[pool])
-chosen = pool[balanced_indices(labels[pool], params.n_train, seed)]
-X, X_test = reduction.transform(Z[chosen]), reduction.transform(Z[test])
+embedded = load_data(snakemake.input.embeddings)  # noqa: F821
+Z, labels = embedded["Z"], embedded["labels"]
+# Row numbers as ids, so that the dataset's own split and subsample give indices.
+texts = TextDataset(list(embedded["texts"]), labels, ids=[str(i) for i in range(len(labels))])
+pool, test = texts.train_test_split(params.test_fraction, seed=seed)
+chosen = pool.subsample(params.n_train, seed=seed)
+pool_rows, test_rows, chosen_rows = ([int(i) for i in part.ids] for part in (pool, test, chosen))
+reduction = fit_reduction(Z[pool_rows], wildcards.method, dim, seed, labels[pool_rows])
 save_npz_atomic(
-    snakemake.output.data,  # noqa: F821
-    X=np.asarray(X, float),
-    y=labels[chosen],
-    X_test=np.asarray(X_test, float),
-    y_test=labels[test],
+    output.data,
+    X=np.asarray(reduction.transform(Z[chosen_rows]), float),
+    y=labels[chosen_rows].astype(float),
+    X_test=np.asarray(reduction.transform(Z[test_rows]), float),
+    y_test=labels[test_rows].astype(float),
 )
-reduction.save(snakemake.output.reduction)  # noqa: F821
-write_json_atomic(
-    snakemake.output.info,  # noqa: F821
-    {"method": wildcards.method, "dim": dim, "seed": seed, "n_pool": len(pool),
-     "n_train": len(chosen), "n_test": len(test)},
-)
-log.info("%d training and %d test points in R^%d", len(chosen), len(test), dim)
+reduction.save(output.reduction)
+info = {
+    "method": wildcards.method,
+    "dim": dim,
+    "seed": seed,
+    "n_pool": len(pool_rows),
+    "n_train": len(chosen_rows),
+    "n_test": len(test_rows),
+    "explained_variance_ratio": reduction.explained_variance_ratio,
+}
+write_json_atomic(output.info, info)
+log.info("%d training and %d test points in R^%d", len(chosen_rows), len(test_rows), dim)

@@ -1,0 +1,302 @@
+"""Dictionaries of unit chains (paper.md section 3): exact, closed-form and sampled."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy.spatial import cKDTree
+
+from reflasso.chains import evaluate_unit_chains
+from reflasso.dictionary import (
+    Dictionary,
+    DictionaryTooLarge,
+    build_dictionary,
+    estimate_dictionary_size,
+)
+from reflasso.io import DataError
+
+X_1D = np.array([0.0, 4.0, 5.0, 7.0, 10.0, 11.0])  # paper.md 4, toy-1d
+# Columns are compared up to sign and an additive constant (the Lasso treats such
+# columns identically: the intercept is free and 1.lambda = 0).  Entries are O(10);
+# enumeration rounds at 1e-15 relative, so 1e-8 separates "equal" from "different"
+# with a wide margin (distinct columns differ by at least ~1e-3 on these data).
+SAME = 1e-8
+
+
+def canonical(A):
+    """Columns minus their first entry, signed so that their largest entry is positive."""
+    V = A - A[:1]
+    big = V[np.abs(V).argmax(axis=0), np.arange(V.shape[1])]
+    return (V * np.where(big < 0, -1.0, 1.0)).T
+
+
+def missing_columns(sub, full):
+    """Number of columns of `sub` with no equal column (up to sign/constant) in `full`."""
+    tree = cKDTree(canonical(full))
+    dist, _ = tree.query(canonical(sub), p=np.inf)
+    return int((dist > SAME).sum())
+
+
+def kinks_1d(W, b1, C, grid):
+    """Grid points where the piecewise-linear 1-D chains change slope (per column)."""
+    values = evaluate_unit_chains(grid[:, None], W, b1, C)
+    bend = np.abs(values[2:] - 2 * values[1:-1] + values[:-2])
+    # slopes are O(1) and the grid step is 1/8: a real kink bends by >= ~1e-2 here,
+    # rounding by ~1e-14
+    return [set(np.round(grid[1:-1][b > 1e-9], 6)) for b in bend.T]
+
+
+# ------------------------------------------------------------------ 1-D closed forms
+
+
+def test_two_layer_columns_are_distances_to_data_points():
+    for kind in ("exact", "closed-form"):
+        D = build_dictionary(X_1D, 2, kind)
+        assert isinstance(D, Dictionary) and D.kind == kind
+        grid = np.linspace(-3, 14, 137)
+        expected = np.abs(grid[:, None] - X_1D[None, :])  # |x - x_j|, ||w||_1 = 1
+        assert missing_columns(D.evaluate(grid[:, None]), expected) == 0
+        assert missing_columns(expected, D.evaluate(grid[:, None])) == 0
+    closed = build_dictionary(X_1D, 2, "closed-form")
+    anchors = closed.meaning["anchor"].to_numpy()
+    at_anchor = closed.evaluate(X_1D[anchors, None])
+    np.testing.assert_allclose(np.diag(at_anchor), 0.0, atol=1e-12)  # zero at its anchor
+
+
+def test_three_layer_kinks_at_anchor_point_and_reflection():
+    D = build_dictionary(X_1D, 3, "closed-form")
+    m = D.meaning
+    assert set(m["family"]) == {"wedge", "reflection"}
+    grid = np.arange(-30, 60 * 8 + 1) / 8.0  # all data and reflections are on the grid
+    kinks = kinks_1d(D.W, D.b1, D.C, grid)
+    reflections = 0
+    for row, found in zip(m.itertuples(), kinks, strict=True):
+        j, k = X_1D[row.anchor], X_1D[row.kink2]
+        if row.family == "reflection":
+            expected = {j, k, 2 * j - k}  # ||x - x_j| - |x_k - x_j||
+            reflections += 2 * j - k not in X_1D
+        else:
+            expected = {j}
+        assert found == expected, (row, found)
+    assert reflections > 0  # some kinks sit at reflected points, not at data
+
+
+def test_exact_one_dimensional_kinks_are_data_or_reflections():
+    # depth 3: every kink of every exact column is at a data point, a reflection
+    # 2 x_j - x_k, or (anchor-free vertices, paper.md 3.3) a midpoint (x_j + x_k) / 2.
+    D = build_dictionary(X_1D, 3, "exact")
+    allowed = set(X_1D) | {2 * a - b for a in X_1D for b in X_1D}
+    allowed |= {(a + b) / 2 for a in X_1D for b in X_1D}
+    grid = np.arange(-30 * 4, 60 * 4 + 1) / 4.0
+    for found in kinks_1d(D.W, D.b1, D.C, grid):
+        assert found <= allowed
+
+
+# --------------------------------------------------- closed forms inside exact ones
+
+
+@pytest.mark.parametrize(
+    "X,depth",
+    [
+        (X_1D, 2),
+        (X_1D, 3),
+        (X_1D, 4),
+        (np.random.default_rng(0).standard_normal((7, 2)), 2),
+        (np.random.default_rng(1).standard_normal((7, 2)), 3),
+        (np.random.default_rng(2).standard_normal((4, 2)), 4),
+        (np.random.default_rng(3).standard_normal((6, 3)), 2),
+        (np.random.default_rng(4).standard_normal((5, 3)), 3),
+    ],
+)
+def test_closed_form_families_are_inside_the_exact_dictionary(X, depth):
+    X = X.reshape(len(X), -1)
+    exact = build_dictionary(X, depth, "exact")
+    closed = build_dictionary(X, depth, "closed-form")
+    assert closed.size > 0 and exact.size >= closed.size
+    assert missing_columns(closed.evaluate(X), exact.evaluate(X)) == 0
+
+
+@pytest.mark.slow
+def test_depth5_one_dimensional_sub_library_inside_exact():
+    exact = build_dictionary(X_1D, 5, "exact")
+    closed = build_dictionary(X_1D, 5, "closed-form")
+    assert set(closed.meaning["family"]) == {"wedge", "multilevel"}
+    assert missing_columns(closed.evaluate(X_1D[:, None]), exact.evaluate(X_1D[:, None])) == 0
+
+
+# ----------------------------------------------------------- exact: the claim of 3.1
+
+
+def random_unit_chains(X, depth, count, rng):
+    """Unit chains whose kinks fall anywhere over (and a bit beyond) the data's range."""
+    W = rng.standard_exponential((count, X.shape[1])) * rng.choice([-1, 1], W_shape := (count, X.shape[1]))
+    W /= np.abs(W).sum(axis=1, keepdims=True)
+    proj = X @ W.T
+    span = proj.max(axis=0) - proj.min(axis=0)
+    b1 = -rng.uniform(proj.min(axis=0) - 0.2 * span, proj.max(axis=0) + 0.2 * span)
+    h = np.abs(proj + b1)
+    C = np.zeros((count, depth - 2))
+    for level in range(depth - 2):
+        top = h.max(axis=0)
+        C[:, level] = rng.uniform(-0.2 * top, 1.2 * top)  # negative offsets included
+        h = np.abs(h - C[:, level])
+    assert W_shape == W.shape
+    return W, b1, C
+
+
+@pytest.mark.parametrize(
+    "d,depth,n", [(1, 2, 6), (1, 3, 6), (1, 4, 5), (2, 2, 8), (2, 3, 7), (2, 4, 4), (3, 2, 6)]
+)
+def test_random_chains_never_beat_the_exact_dictionary(d, depth, n):
+    # paper.md 3.1: for 1.lambda = 0, sup over unit chains of lambda.g(X) is attained
+    # at a vertex, i.e. by a dictionary column (up to sign, since the dictionary keeps
+    # one of g and -g + const).
+    rng = np.random.default_rng(100 * d + 10 * depth + n)
+    X = rng.standard_normal((n, d))
+    A = build_dictionary(X, depth).evaluate(X)
+    chains = evaluate_unit_chains(X, *random_unit_chains(X, depth, 20_000, rng))
+    for _ in range(10):
+        lam = rng.standard_normal(n)
+        lam -= lam.mean()
+        best = np.abs(lam @ A).max()
+        # values are O(1) sums of n O(1) terms: 1e-9 is far above rounding (1e-15)
+        assert (lam @ chains).max() <= best + 1e-9
+
+
+# ----------------------------------------------------------------- structure, dedup
+
+
+def test_exact_columns_are_unit_chains_without_duplicates():
+    X = np.random.default_rng(5).standard_normal((9, 2))
+    D = build_dictionary(X, 3)
+    np.testing.assert_allclose(np.abs(D.W).sum(axis=1), 1.0, rtol=1e-12)  # ||w||_1 = 1
+    assert (D.C >= 0).all()  # negative offsets only add constants (dictionary.py)
+    A = D.evaluate(X)
+    assert (np.ptp(A, axis=0) > SAME).all()  # no constant columns
+    pairs = cKDTree(canonical(A)).query_pairs(SAME, p=np.inf)
+    assert not pairs  # no two columns equal up to sign and constant
+    assert len(D.meaning) == D.size and list(D.meaning.index) == list(range(D.size))
+    assert set(D.meaning["family"]) == {"vertex"}
+    assert D.meaning["order"].between(0, 1).all()
+
+
+def test_duplicate_points_do_not_change_the_dictionary():
+    X = np.random.default_rng(6).standard_normal((6, 2))
+    twice = np.concatenate([X, X[:3]])
+    a, b = build_dictionary(X, 3), build_dictionary(twice, 3)
+    assert a.size == b.size
+    assert missing_columns(b.evaluate(X), a.evaluate(X)) == 0
+    assert b.meaning.filter(like="_point").max().max() < len(X)  # first copies named
+
+
+def test_two_layer_exact_size_is_the_hyperplane_count():
+    # d = 2, points in general position: lines through 2 points (n choose 2) and
+    # axis-parallel lines through each point (2n), minus the one line per axis that
+    # equals, up to sign and constant, the line through the extreme point on the
+    # other side (|x1 - min| = -|x1 - max| + const on the data).
+    X = np.random.default_rng(7).standard_normal((9, 2))
+    D = build_dictionary(X, 2)
+    assert D.size == math.comb(9, 2) + 2 * 9 - 2
+
+
+def test_meaning_describes_every_family():
+    text = build_dictionary(X_1D, 3, "closed-form").describe(10)
+    assert "hyperplane through x[" in text
+    rows = build_dictionary(X_1D, 3).meaning
+    assert {"anchor", "order", "row0_point", "row0_level", "row0_signs", "row0_face"} <= set(rows)
+    X = np.random.default_rng(8).standard_normal((5, 2))
+    closed = build_dictionary(X, 3, "closed-form")
+    refs = set(closed.meaning["span0_ref"])
+    assert {"anchor", "kink", "mirrored_kink", "axis"} <= refs
+    assert "mirror 2x[" in closed.describe(int(np.argmax(closed.meaning["order"] > 0)))
+
+
+# ---------------------------------------------------------------------- sampled
+
+
+def test_sampled_is_seeded_and_inside_exact():
+    X = np.random.default_rng(9).standard_normal((8, 2))
+    a = build_dictionary(X, 3, "sampled", n_samples=300, seed=1)
+    b = build_dictionary(X, 3, "sampled", n_samples=300, seed=1)
+    c = build_dictionary(X, 3, "sampled", n_samples=300, seed=2)
+    assert a.size == 300
+    np.testing.assert_array_equal(a.W, b.W)
+    assert not np.array_equal(a.W, c.W)
+    assert missing_columns(a.evaluate(X), build_dictionary(X, 3).evaluate(X)) == 0
+
+
+def test_sampled_high_dimension_is_fast_and_valid():
+    X = np.random.default_rng(10).standard_normal((40, 120))
+    D = build_dictionary(X, 3, "sampled", n_samples=150)
+    assert D.size == 150 and D.W.shape == (150, 120)
+    np.testing.assert_allclose(np.abs(D.W).sum(axis=1), 1.0, rtol=1e-12)
+    assert "data_points" in D.meaning and D.describe(0).startswith("vertex")
+    with pytest.raises(ValueError, match="n_samples"):
+        build_dictionary(X, 3, "sampled")
+
+
+# ----------------------------------------------------------- memory budget, errors
+
+
+def test_size_estimate_counts_candidates():
+    n, d = 9, 2
+    # L = 2: one null vector per d-subset of the n + d rows (data + faces w_i = 0)
+    assert estimate_dictionary_size(n, d, 2)[0] == math.comb(n + d, d)
+    assert estimate_dictionary_size(n, d, 3)[0] == 2 * math.comb(3 * n + 3, 3)
+    columns, nbytes = estimate_dictionary_size(n, d, 3)
+    assert nbytes >= 8 * n * columns  # at least the feature matrix on the data
+    assert build_dictionary(np.random.default_rng(0).standard_normal((n, d)), 3).size < columns
+
+
+def test_memory_budget_error_names_size_and_alternatives():
+    X = np.random.default_rng(11).standard_normal((100, 2))
+    with pytest.raises(DictionaryTooLarge) as error:
+        build_dictionary(X, 4)  # ~10^10 candidates: refused before any work
+    message = str(error.value)
+    for word in ("columns", "GB", "max_bytes", "sampled", "n_samples", "depth", "fewer points"):
+        assert word in message
+    assert isinstance(error.value, MemoryError)
+    with pytest.raises(DictionaryTooLarge, match="kept so far"):
+        build_dictionary(X[:20], 3, max_bytes=2e6)  # stopped while enumerating
+    with pytest.raises(DictionaryTooLarge):
+        build_dictionary(X, 3, "closed-form", max_bytes=1e6)
+
+
+@pytest.mark.parametrize(
+    "X,problem",
+    [
+        (np.array([[1.0, np.nan], [0.0, 1.0]]), "NaN"),
+        (np.array([[1.0, np.inf], [0.0, 1.0]]), "NaN or inf"),
+        (np.array([[1.0, 2.0]]), "at least 2"),
+        (np.ones((5, 3)), "identical"),
+    ],
+)
+def test_bad_data_is_refused(X, problem):
+    with pytest.raises(DataError, match=problem):
+        build_dictionary(X, 2)
+
+
+def test_bad_arguments_are_refused():
+    with pytest.raises(ValueError, match="depth"):
+        build_dictionary(X_1D, 1)
+    with pytest.raises(ValueError, match="depth"):
+        build_dictionary(X_1D, 2.5)
+    with pytest.raises(ValueError, match="kind"):
+        build_dictionary(X_1D, 2, "wedges")
+
+
+@pytest.mark.parametrize("direction", [[1.0, 0.0], [0.6, -0.8]])
+def test_collinear_data_gives_the_one_dimensional_dictionary(direction):
+    # Degenerate wedges (zero normals) are skipped; what remains is exactly the 1-D
+    # dictionary of the coordinate along the line (columns up to sign and constant).
+    # For a tilted line the l1 normalisation rescales every column by the same
+    # factor, so compare directions of the columns, not their lengths.
+    t = X_1D
+    X = np.outer(t, direction) + np.array([0.5, 2.0])
+    for depth in (2, 3):
+        flat = build_dictionary(X, depth).evaluate(X)
+        line = build_dictionary(t, depth).evaluate(t[:, None])
+        assert np.isfinite(flat).all()
+        scale = np.ptp(line, axis=0).max() / np.ptp(flat, axis=0).max()
+        assert missing_columns(flat * scale, line) == 0
+        assert missing_columns(line, flat * scale) == 0

@@ -1,0 +1,189 @@
+"""Tables and claims logic of the workflow (reflasso.experiments) and the toy data sets."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from reflasso.analysis import find_kinks
+from reflasso.chains import evaluate_unit_chains
+from reflasso.experiments import (
+    NOT,
+    PARTLY,
+    REPRODUCED,
+    accuracy,
+    accuracy_rows,
+    claim_equivalence,
+    claim_orthogonality,
+    claim_reflections,
+    claim_symmetry,
+    classify_kinks,
+    evaluation_tables,
+    kink_offsets,
+    kink_table,
+    kinks_on_first_axis,
+    linear_baseline_predictions,
+    markdown_table,
+    optimality_table,
+    summarise,
+)
+from reflasso.io import DataError
+from reflasso.toydata import make_toy_dataset
+
+
+# ----------------------------------------------------------------------------- toy data
+def test_toy_sets_have_the_configured_shapes():
+    catalog = {"a": {"kind": "points1d", "x": [0, 2, 6, 7], "y": [0, 0, 3, 3]}}
+    X, y = make_toy_dataset(catalog["a"])
+    assert X.shape == (4, 1) and y.tolist() == [0, 0, 3, 3]
+    X2, y2 = make_toy_dataset({"kind": "embedded", "source": "a", "dim": 2}, catalog)
+    assert X2.shape == (4, 2) and np.all(X2[:, 1] == 0) and np.all(X2[:, 0] == X[:, 0])
+
+
+def test_random2d_is_seeded_and_labelled_by_its_target():
+    spec = {"kind": "random2d", "n": 30, "seed": 3, "target": "xor"}
+    X, y = make_toy_dataset(spec)
+    again, _ = make_toy_dataset(spec)
+    assert np.array_equal(X, again)
+    assert np.all(np.abs(X) <= 1) and set(np.unique(y)) <= {-1.0, 1.0}
+    assert np.array_equal(y, np.sign(X[:, 0] * X[:, 1]))
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ({"kind": "circle"}, "unknown data-set kind"),
+        ({"kind": "random2d", "n": 5, "seed": 0, "target": "moons"}, "unknown random2d target"),
+        ({"kind": "points1d", "x": [0, 1, 2], "y": [0, 1]}, "rows but y has shape"),
+        ({"kind": "embedded", "source": "missing"}, "not a points1d data set"),
+    ],
+)
+def test_bad_toy_specs_fail_naming_the_problem(spec, message):
+    with pytest.raises(DataError, match=message):
+        make_toy_dataset(spec, {})
+
+
+# ------------------------------------------------------------------------------ kinks
+def test_depth3_chain_kinks_at_anchor_point_and_reflection():
+    xj, xk = 2.0, 6.0  # g(x) = ||x - xj| - |xk - xj||
+    kinks = kink_table([1.0], [[1.0]], [-xj], [[abs(xk - xj)]])
+    positions = sorted(kinks_on_first_axis(kinks)["position"])
+    # exact arithmetic on small integers: equality up to rounding
+    assert positions == pytest.approx([2 * xj - xk, xj, xk], abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_kink_offsets_match_kinks_found_numerically(seed):
+    """Kinks predicted from a chain's parameters are where its values actually bend."""
+    rng = np.random.default_rng(seed)
+    depth = 4
+    c = rng.uniform(0.2, 1.5, depth - 2)
+    W, b1 = np.array([[1.0]]), np.array([rng.uniform(-1, 1)])
+
+    def chain(t):
+        return evaluate_unit_chains(np.asarray(t)[:, None], W, b1, c[None, :])[:, 0]
+
+    found = np.sort(find_kinks(chain, -6.0, 6.0, n_grid=60001))
+    predicted = np.sort([t - b1[0] for t, _ in kink_offsets(c)])
+    # grid spacing 2e-4; find_kinks intersects the clean line pieces, so 1e-6 is ample
+    assert predicted == pytest.approx(found, abs=1e-6)
+
+
+def test_classify_kinks_orders_data_reflections_and_others():
+    x = np.array([0.0, 2.0, 6.0, 7.0])
+    table = classify_kinks([2.0, -2.0, 3.3], x, max_order=1, tol=0.01)
+    # 2 is a data point, -2 = 2*0 - 2 a first-order reflection, 3.3 nothing within 0.01
+    assert table["order"].iloc[0] == 0 and table["order"].iloc[1] == 1
+    assert np.isnan(table["order"].iloc[2])
+
+
+def test_evaluation_tables_line_for_1d_grid_for_2d():
+    X1 = np.array([[0.0], [1.0], [3.0]])
+    line, grid = evaluation_tables(lambda P: P[:, 0] * 2, X1)
+    assert grid.empty and list(line.columns) == ["x1", "prediction"]
+    assert line["x1"].min() < 0 and line["x1"].max() > 3  # margin beyond the data
+    assert np.allclose(line["prediction"], 2 * line["x1"])
+    X2 = np.array([[0.0, 0.0], [1.0, 2.0]])
+    _, grid2 = evaluation_tables(lambda P: P.sum(axis=1), X2)
+    assert len(grid2) > 100 and np.allclose(grid2["prediction"], grid2["x1"] + grid2["x2"])
+
+
+# ----------------------------------------------------------------------------- tables
+def _trained(rows):
+    keys = ["experiment", "dataset", "arch", "depth", "width", "beta", "init", "seed", "objective"]
+    return pd.DataFrame(rows, columns=keys)
+
+
+def test_optimality_flags_only_a_violated_lower_bound():
+    lasso = pd.DataFrame({"dataset": ["a"], "depth": [3], "beta": [0.1], "objective": [1.0]})
+    trained = _trained(
+        [
+            ["e", "a", "reflection", 3, 4, 0.1, "random", 0, 1.2],
+            ["e", "a", "reflection", 3, 4, 0.1, "random", 1, 0.9],  # below: a bug
+            ["e", "a", "standard", 3, 4, 0.1, "random", 0, 0.9],  # no proved bound
+        ]
+    )
+    table = optimality_table(lasso, trained, objective_rtol=1e-6, near_rtol=0.05)
+    assert table["below_bound"].tolist() == [False, True, False]
+    assert table["rel_gap"].tolist() == pytest.approx([0.2, -0.1, -0.1], rel=1e-12)
+
+
+def test_accuracy_and_linear_baseline_on_separable_data():
+    X = np.array([[-2.0], [-1.0], [1.0], [2.0]])
+    data = {
+        "X": X,
+        "y": np.array([-1.0, -1, 1, 1]),
+        "X_test": -X,
+        "y_test": np.array([1.0, 1, -1, -1]),
+    }
+    predictions = linear_baseline_predictions(data).assign(model="linear")
+    table = accuracy_rows(predictions, ["model"])
+    assert table["train"].iloc[0] == 1.0 and table["test"].iloc[0] == 1.0
+    assert accuracy([1, -1], [0.0, 0.5]) == 0.5  # 0 counts as +1
+
+
+def test_summarise_and_markdown():
+    frame = pd.DataFrame({"depth": [2, 2, 3], "symmetry": [0.5, 0.7, 0.9]})
+    summary = summarise(frame, ["depth"], ["symmetry"])
+    assert summary["symmetry_mean"].tolist() == pytest.approx([0.6, 0.9])
+    assert summary["symmetry_count"].tolist() == [2, 1]
+    text = markdown_table(summary)
+    assert text.splitlines()[0] == "| depth | symmetry_mean | symmetry_std | symmetry_count |"
+    assert "| 2 | 0.6 |" in text
+
+
+# ----------------------------------------------------------------------------- claims
+def _lasso(kkt, random, gap):
+    return pd.DataFrame({"kkt_max": kkt, "random_max": random, "reconstruction_gap": gap})
+
+
+def _optimality(below):
+    return pd.DataFrame(
+        {"bound_applies": True, "lasso_objective": 1.0, "below_bound": below,
+         "init": "random", "rel_gap": 0.01, "near_optimum": True}
+    )  # fmt: skip
+
+
+def test_equivalence_verdict_follows_the_numbers():
+    ok = claim_equivalence(_lasso([1.0], [0.99], [0.0]), _optimality([False]), 1e-6, 1e-6)
+    assert ok["verdict"] == REPRODUCED
+    weak = claim_equivalence(_lasso([1.1], [0.99], [0.0]), _optimality([False]), 1e-6, 1e-6)
+    assert weak["verdict"] == PARTLY
+    bad = claim_equivalence(_lasso([1.0], [0.99], [0.0]), _optimality([True]), 1e-6, 1e-6)
+    assert bad["verdict"] == NOT
+
+
+def test_reflection_and_orthogonality_verdicts():
+    kinks = pd.DataFrame({"depth": [3, 3, 3, 3], "order": [0, 1, 0, 1]})
+    assert claim_reflections(kinks)["verdict"] == REPRODUCED
+    kinks.loc[:2, "order"] = np.nan
+    assert claim_reflections(kinks)["verdict"] == NOT
+    angles = pd.DataFrame({"angle_deg": [0.1, 0.2, 0.3], "null_angle_deg": [10.0, 20.0, 30.0]})
+    assert claim_orthogonality(angles, 1.0)["verdict"] == REPRODUCED
+    assert claim_orthogonality(angles.assign(angle_deg=40.0), 1.0)["verdict"] == NOT
+
+
+def test_symmetry_verdict_needs_rising_scores():
+    rising = pd.DataFrame({"width": 1, "depth": [2, 3, 4], "symmetry": [0.2, 0.5, 0.8]})
+    assert claim_symmetry(rising)["verdict"] == REPRODUCED
+    falling = rising.assign(symmetry=[0.8, 0.5, 0.2])
+    assert claim_symmetry(falling)["verdict"] == NOT

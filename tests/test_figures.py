@@ -1,0 +1,177 @@
+"""Every figure function draws from small synthetic tables shaped like the workflow's."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from reflasso.analysis import kink_candidates
+from reflasso.chains import evaluate_unit_chains
+from reflasso.experiments import kink_table, line_points
+from reflasso.figures import FIGURES, save_figure
+
+X1 = np.array([[0.0], [2.0], [6.0], [7.0]])
+Y1 = np.array([0.0, 0.0, 3.0, 3.0])
+LINE = line_points(X1)[:, 0]
+
+
+def _curve(**tags):
+    return pd.DataFrame({"x1": LINE, "prediction": np.abs(LINE - 2.0) * 0.5, **tags})
+
+
+def _data(dataset="toy"):
+    return pd.DataFrame({"dataset": dataset, "x1": X1[:, 0], "y": Y1})
+
+
+def _points(dataset="toy"):
+    return kink_candidates(X1[:, 0], max_order=2).assign(dataset=dataset)
+
+
+def toy1d_tables():
+    curves = pd.concat([_curve(dataset="toy", depth=d, beta=1e-3) for d in (2, 3)])
+    value = evaluate_unit_chains(LINE[:, None], [[1.0]], [-2.0], [[4.0]])[:, 0]
+    features = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "dataset": "toy",
+                    "depth": d,
+                    "beta": 1e-3,
+                    "feature": 7,
+                    "x1": LINE,
+                    "value": value,
+                }
+            )
+            for d in (2, 3)
+        ]
+    )
+    return {"curves": curves, "features": features, "data": _data(), "points": _points()}
+
+
+def simulated_tables():
+    curves = pd.concat(
+        [_curve(dataset="sim", init=i, seed=s) for i in ("lasso", "random") for s in (0, 1)]
+    )
+    kinks = pd.DataFrame(
+        {
+            "dataset": "sim",
+            "init": ["lasso", "random", "random"],
+            "location": [2.0, -2.0, 3.3],
+            "kind": ["data", "reflection", "reflection"],
+            "order": [0, 1, np.nan],
+        }
+    )
+    return {
+        "curves": curves,
+        "lasso_curves": _curve(dataset="sim", depth=3),
+        "data": _data("sim"),
+        "kinks": kinks,
+    }
+
+
+def planes2d_tables():
+    axis = np.linspace(-1, 1, 11)
+    a, b = np.meshgrid(axis, axis)
+    grids = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "x1": a.ravel(),
+                    "x2": b.ravel(),
+                    "prediction": np.abs(a - b).ravel(),
+                    "dataset": "plane",
+                    "depth": d,
+                }
+            )
+            for d in (2, 3)
+        ]
+    )
+    lines = pd.concat(
+        [
+            kink_table([1.0], [[0.5, -0.5]], [0.1], [[0.3]] if d == 3 else np.zeros((1, 0))).assign(
+                dataset="plane", depth=d
+            )
+            for d in (2, 3)
+        ]
+    )
+    data = pd.DataFrame({"dataset": "plane", "x1": [-0.5, 0.5], "x2": [0.2, -0.3], "y": [1, -1]})
+    angles = pd.DataFrame({"dataset": "plane", "depth": [2, 3], "angle_deg": [0.5, 3.0]})
+    return {"grids": grids, "lines": lines, "data": data, "angles": angles}
+
+
+def depth_symmetry_tables():
+    curves = pd.concat(
+        [
+            _curve(dataset="toy", width=w, depth=d, seed=s)
+            for w in (1, 8)
+            for d in (2, 3)
+            for s in (0, 1)
+        ]
+    )
+    symmetry = pd.DataFrame(
+        [
+            {"width": w, "depth": d, "seed": s, "symmetry": 0.1 * d + 0.01 * s}
+            for w in (1, 8)
+            for d in (2, 3)
+            for s in (0, 1)
+        ]
+    )
+    return {"curves": curves, "data": _data(), "symmetry": symmetry}
+
+
+def llm_embeddings_tables():
+    curves = pd.concat([_curve(dataset="vader-pca1-s0", model=m) for m in ("Lasso L2", "linear")])
+    runs = pd.DataFrame(
+        {
+            "model": ["Lasso L2", "Lasso L2", "linear", "linear"],
+            "dim": [1, 1, 1, 1],
+            "split": [0, 1, 0, 1],
+            "test": [0.8, 0.7, 0.75, 0.7],
+        }
+    )
+    return {"curves": curves, "data": _data("vader-pca1-s0"), "points": _points(), "runs": runs}
+
+
+def optimality_tables():
+    optimality = pd.DataFrame(
+        {
+            "experiment": "toy1d",
+            "init": ["lasso", "random"],
+            "lasso_objective": [0.5, 0.5],
+            "trained_objective": [0.5, 0.6],
+        }
+    )
+    lasso = pd.DataFrame(
+        {"dataset": "toy", "depth": [2, 3], "kkt_max": [1.0, 0.999], "random_max": [0.9, 0.8]}
+    )
+    return {"optimality": optimality, "lasso": lasso}
+
+
+TABLES = {
+    "toy1d": toy1d_tables,
+    "simulated": simulated_tables,
+    "planes2d": planes2d_tables,
+    "depth_symmetry": depth_symmetry_tables,
+    "llm_embeddings": llm_embeddings_tables,
+    "optimality": optimality_tables,
+}
+
+
+def test_every_figure_has_tables_here():
+    assert set(TABLES) == set(FIGURES)
+
+
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_figure_is_labelled_and_saved(name, tmp_path):
+    figure = FIGURES[name](**TABLES[name]())
+    drawn = [ax for ax in figure.axes if ax.has_data()]
+    assert drawn, "nothing drawn"
+    for ax in drawn:
+        if ax.get_label() == "<colorbar>":
+            continue
+        assert ax.get_xlabel() and ax.get_ylabel(), f"unlabelled axes in {name}"
+    has_legend = bool(figure.legends) or any(ax.get_legend() for ax in figure.axes)
+    assert has_legend, f"no legend in {name}"
+    pdf, png = tmp_path / f"{name}.pdf", tmp_path / f"{name}.png"
+    save_figure(figure, pdf, png)
+    assert pdf.read_bytes()[:4] == b"%PDF" and png.read_bytes()[:4] == b"\x89PNG"
+    assert not list(tmp_path.glob("*.tmp"))  # written through temporary files only

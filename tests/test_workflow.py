@@ -1,0 +1,223 @@
+"""The Snakemake workflow: dry run and lint on the default config, the tiny integration
+config end to end (outputs, certificates, no-op rerun), config errors, a missing input
+file and an interrupted run.
+
+The end-to-end run works in a temporary folder (``--directory``) so the repository's own
+``results/`` are never touched.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEFILE = REPO / "Snakefile"
+DEFAULT = REPO / "config" / "config.yaml"
+TINY = REPO / ".tests" / "integration" / "config.yaml"
+FIGURES = ["toy1d", "simulated", "planes2d", "depth_symmetry", "llm_embeddings", "optimality"]
+TABLES = ["optimality", "accuracy", "symmetry", "angles", "kinks", "claims"]
+
+pytestmark = [pytest.mark.workflow]
+
+
+def snakemake(workdir, *args, configfile=TINY, timeout=240, check=False):
+    """Run snakemake on this repository's Snakefile in ``workdir``; returns the process."""
+    command = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(SNAKEFILE),
+        "--directory",
+        str(workdir),
+        *args,
+        "--configfile",
+        str(configfile),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    if check and result.returncode != 0:
+        pytest.fail(
+            f"snakemake {' '.join(args)} failed:\n{result.stdout[-3000:]}{result.stderr[-5000:]}"
+        )
+    return result
+
+
+def output_of(result) -> str:
+    return result.stdout + result.stderr
+
+
+def write_config(path: Path, edit) -> Path:
+    config = yaml.safe_load(TINY.read_text())
+    edit(config)
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def expected_outputs() -> list[str]:
+    return [
+        *(f"results/figures/{f}.{ext}" for f in FIGURES for ext in ("pdf", "png")),
+        *(f"results/tables/{t}.{ext}" for t in TABLES for ext in ("csv", "md")),
+        "results/claims.md",
+    ]
+
+
+def expected_lasso_fits(config: dict) -> int:
+    """Number of Lasso fits the config sweeps (per experiment: data sets x depths x betas)."""
+    text = config["text"]
+    count = 0
+    for name, experiment in config["experiments"].items():
+        if "lasso" not in experiment:
+            continue
+        datasets = (
+            len(text["dims"]) * len(text["splits"])
+            if name == "llm"
+            else len(experiment["datasets"])
+        )
+        count += datasets * len(experiment["lasso"]["depths"]) * len(experiment["lasso"]["betas"])
+    return count
+
+
+# ------------------------------------------------------------------ default config
+def test_default_config_dry_run(tmp_path):
+    result = snakemake(tmp_path, "-n", "--cores", "8", configfile=DEFAULT, check=True)
+    for rule in ["toy_data", "embed", "reduce", "lasso", "train", "claims", "figure_toy1d"]:
+        assert f"\n{rule} " in result.stdout, f"rule {rule} is not in the default DAG"
+
+
+def test_lint_is_clean(tmp_path):
+    result = snakemake(tmp_path, "--lint", configfile=DEFAULT)
+    assert result.returncode == 0, output_of(result)
+    assert "Lints for" not in output_of(result)
+
+
+# ------------------------------------------------------------------ bad configuration
+def test_config_typo_is_rejected_naming_the_key(tmp_path):
+    bad = write_config(
+        tmp_path / "typo.yaml",
+        lambda c: c["experiments"]["toy1d"]["train"].update(epochz=10),
+    )
+    result = snakemake(tmp_path, "-n", configfile=bad)
+    assert result.returncode != 0 and "epochz" in output_of(result)
+
+
+def test_wrong_type_and_unknown_dataset_are_rejected(tmp_path):
+    wrong = write_config(tmp_path / "wrong.yaml", lambda c: c["text"].update(pool_size="many"))
+    result = snakemake(tmp_path, "-n", configfile=wrong)
+    assert result.returncode != 0 and "'many' is not of type 'integer'" in output_of(result)
+    unknown = write_config(
+        tmp_path / "unknown.yaml",
+        lambda c: c["experiments"]["toy1d"].update(datasets=["toy_missing"]),
+    )
+    result = snakemake(tmp_path, "-n", configfile=unknown)
+    assert result.returncode != 0 and "toy_missing" in output_of(result)
+
+
+def test_missing_text_file_is_reported_before_running(tmp_path):
+    missing = tmp_path / "my_texts.csv"
+    config = write_config(
+        tmp_path / "texts.yaml",
+        lambda c: c["text"].update(dataset="texts", options={"path": str(missing)}),
+    )
+    result = snakemake(tmp_path, "-n", configfile=config)
+    assert result.returncode != 0
+    assert "Missing input files" in output_of(result) and str(missing) in output_of(result)
+
+
+# ------------------------------------------------------------------ end to end
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("tiny")
+    started = time.perf_counter()
+    snakemake(workdir, "--cores", "2", timeout=600, check=True)
+    return workdir, time.perf_counter() - started
+
+
+@pytest.mark.slow
+def test_tiny_config_produces_every_output(tiny_run):
+    workdir, _ = tiny_run
+    missing = [p for p in expected_outputs() if not (workdir / p).is_file()]
+    assert not missing, f"missing outputs: {missing}"
+    claims = (workdir / "results/claims.md").read_text()
+    assert claims.count("\n| ") >= 5  # header row + five claims at least
+
+
+@pytest.mark.slow
+def test_every_certificate_is_within_tolerance(tiny_run):
+    workdir, _ = tiny_run
+    config = yaml.safe_load(TINY.read_text())
+    tol = config["checks"]["certificate_tolerance"]
+    fits = sorted((workdir / "results/lasso").glob("*/*/metrics.json"))
+    assert len(fits) == expected_lasso_fits(config)
+    for path in fits:
+        metrics = json.loads(path.read_text())
+        certificate = metrics.get("certificate", metrics)
+        # paper.md 3.5: both maxima <= 1 + tol certify a global optimum
+        assert certificate["kkt_max"] <= 1 + tol, path
+        assert certificate["random_max"] <= 1 + tol, path
+        gap = json.loads((path.parent / "reconstruction.json").read_text())["reconstruction_gap"]
+        # the reconstructed network's objective equals the Lasso optimum up to rounding
+        assert abs(gap) <= config["checks"]["objective_rtol"], path
+
+
+@pytest.mark.slow
+def test_second_run_does_nothing(tiny_run):
+    workdir, _ = tiny_run
+    started = time.perf_counter()
+    result = snakemake(workdir, "--cores", "2", check=True)
+    assert "Nothing to be done" in output_of(result)
+    assert time.perf_counter() - started < 60  # generous: the target (< 10 s) is for idle machines
+
+
+@pytest.mark.slow
+def test_interrupted_training_leaves_no_half_result_and_resumes(tiny_run):
+    workdir, _ = tiny_run
+    trained = workdir / "results/train/depth_symmetry"
+    for metrics in trained.rglob("metrics.json"):
+        metrics.unlink()  # forces these training jobs (and what depends on them) to rerun
+    command = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(SNAKEFILE),
+        "--directory",
+        str(workdir),
+        "--cores",
+        "2",
+        "--configfile",
+        str(TINY),
+    ]
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    deadline = time.monotonic() + 120
+    logs = workdir / "results/logs/train/depth_symmetry"
+    while time.monotonic() < deadline and process.poll() is None:
+        started = [log for log in logs.rglob("*.log") if log.stat().st_mtime > time.time() - 60]
+        if started:
+            break
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGKILL)  # snakemake and its running jobs, no clean-up
+    process.wait(timeout=30)
+
+    for metrics in trained.rglob("metrics.json"):  # whatever exists is complete
+        json.loads(metrics.read_text())
+        assert (metrics.parent / "model.pt").is_file() and (
+            metrics.parent / "history.csv"
+        ).is_file()
+
+    snakemake(workdir, "--unlock", check=True)  # a hard kill leaves snakemake's lock behind
+    snakemake(workdir, "--cores", "2", timeout=600, check=True)
+    sweep = yaml.safe_load(TINY.read_text())["experiments"]["depth_symmetry"]
+    runs = len(sweep["datasets"])
+    for key in ("archs", "depths", "widths", "betas", "inits", "seeds"):
+        runs *= len(sweep["train"][key])
+    assert len(list(trained.rglob("metrics.json"))) == runs
+    assert "Nothing to be done" in output_of(snakemake(workdir, "--cores", "2", check=True))

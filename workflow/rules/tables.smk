@@ -1,0 +1,32 @@
+# Stage claims: one row per claim of the paper with this run's evidence and a verdict.
+
+
+rule claims:
+    input:
+        optimality=rules.analyse_optimality.output.optimality,
+        lasso=rules.analyse_optimality.output.lasso,
+        kinks=rules.analyse_toy1d.output.kinks,
+        angles=rules.analyse_planes2d.output.angles,
+        symmetry=rules.analyse_depth_symmetry.output.symmetry,
+        llm_kinks=rules.analyse_llm.output.kinks,
+        accuracy=rules.analyse_llm.output.accuracy,
+    output:
+        claims=report(
+            "results/claims.md",
+            caption="../report/claims.rst",
+            category="Claims",
+        ),
+        csv="results/tables/claims.csv",
+        md="results/tables/claims.md",
+    log:
+        "results/logs/claims.log",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        checks=config["checks"],
+    script:
+        "../scripts/claims.py"

@@ -1,0 +1,50 @@
+"""Rule analyse_optimality: every Lasso fit (optimum, certificate, reconstruction) and
+every trained network's objective against the Lasso optimum of the same problem."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, snakemake.scriptdir)  # noqa: F821 (snakemake is injected)
+from common import start  # noqa: E402
+
+log = start(snakemake)  # noqa: F821
+
+import pandas as pd  # noqa: E402
+
+from reflasso.experiments import (  # noqa: E402
+    flat_metrics,
+    lasso_summary,
+    optimality_table,
+    read_json,
+    train_summary,
+    write_table,
+)
+
+params, output = snakemake.params, snakemake.output  # noqa: F821
+lasso = pd.DataFrame(
+    [
+        lasso_summary(
+            run,
+            flat_metrics(Path(run["dir"]) / "metrics.json"),
+            read_json(Path(run["dir"]) / "reconstruction.json"),
+        )
+        for run in params.lasso
+    ]
+)
+trained = pd.DataFrame(
+    [train_summary(run, read_json(Path(run["dir"]) / "metrics.json")) for run in params.train]
+)
+table = optimality_table(lasso, trained, params.objective_rtol, params.near_optimum_rtol)
+write_table(lasso, output.lasso)
+write_table(
+    table,
+    output.optimality,
+    output.optimality_md,
+    "Trained objective against the Lasso optimum of the same data, depth and beta",
+)
+log.info(
+    "%d Lasso fits, %d trained networks, %d below the bound",
+    len(lasso),
+    len(table),
+    int(table["below_bound"].sum()),
+)
