@@ -8,7 +8,6 @@ from scipy.spatial import cKDTree
 
 from reflasso.chains import evaluate_unit_chains
 from reflasso.dictionary import (
-    Dictionary,
     DictionaryTooLarge,
     build_dictionary,
     estimate_dictionary_size,
@@ -23,18 +22,38 @@ X_1D = np.array([0.0, 4.0, 5.0, 7.0, 10.0, 11.0])  # paper.md 4, toy-1d
 SAME = 1e-8
 
 
-def canonical(A):
-    """Columns minus their first entry, signed so that their largest entry is positive."""
-    V = A - A[:1]
-    big = V[np.abs(V).argmax(axis=0), np.arange(V.shape[1])]
-    return (V * np.where(big < 0, -1.0, 1.0)).T
+def centred(A):
+    """Columns (as rows) minus their first entry: invariant to additive constants."""
+    return (A - A[:1]).T
+
+
+def nearest(sub, full):
+    """l-inf distance from each row of `sub` to the nearest row of `full`, or its negative."""
+    tree = cKDTree(full)
+    return np.minimum(tree.query(sub, p=np.inf)[0], tree.query(-sub, p=np.inf)[0])
 
 
 def missing_columns(sub, full):
     """Number of columns of `sub` with no equal column (up to sign/constant) in `full`."""
-    tree = cKDTree(canonical(full))
-    dist, _ = tree.query(canonical(sub), p=np.inf)
-    return int((dist > SAME).sum())
+    return int((nearest(centred(sub), centred(full)) > SAME).sum())
+
+
+def undominated_columns(sub, full):
+    """Columns of `sub` that are not t * (a column of `full`) + const with |t| <= 1.
+
+    The exact dictionary keeps only the largest of columns that are multiples of each
+    other (smaller copies are dominated: same fit, more penalty), so a family is
+    "inside" it when each of its columns is such a multiple.
+    """
+    sub, full = centred(sub), centred(full)
+    sub_size, full_size = np.abs(sub).max(axis=1), np.abs(full).max(axis=1)
+    # compare directions (unit l-inf) and then sizes; sizes may tie up to rounding
+    tree = cKDTree(full / full_size[:, None])
+    unit = sub / sub_size[:, None]
+    plus, minus = tree.query(unit, p=np.inf), tree.query(-unit, p=np.inf)
+    dist = np.minimum(plus[0], minus[0])
+    match = np.where(plus[0] <= minus[0], plus[1], minus[1])
+    return int(((dist > SAME) | (sub_size > full_size[match] * (1 + 1e-9))).sum())
 
 
 def kinks_1d(W, b1, C, grid):
@@ -50,17 +69,24 @@ def kinks_1d(W, b1, C, grid):
 
 
 def test_two_layer_columns_are_distances_to_data_points():
+    # paper.md 3.2 in 1-D: the columns are |x - x_j| (w = +-1, so no l1 rescaling).
+    expected_on_data = np.abs(X_1D[:, None] - X_1D[None, :])
+    grid = np.linspace(-3, 14, 137)
     for kind in ("exact", "closed-form"):
         D = build_dictionary(X_1D, 2, kind)
-        assert isinstance(D, Dictionary) and D.kind == kind
-        grid = np.linspace(-3, 14, 137)
-        expected = np.abs(grid[:, None] - X_1D[None, :])  # |x - x_j|, ||w||_1 = 1
-        assert missing_columns(D.evaluate(grid[:, None]), expected) == 0
-        assert missing_columns(expected, D.evaluate(grid[:, None])) == 0
+        assert D.kind == kind
+        on_data = D.evaluate(X_1D[:, None])
+        assert missing_columns(on_data, expected_on_data) == 0
+        assert missing_columns(expected_on_data, on_data) == 0
+        # off the data each column is |x - x_j| itself, not just up to sign/constant
+        kinks = -D.b1 / D.W[:, 0]
+        np.testing.assert_allclose(np.abs(D.W[:, 0]), 1.0)
+        assert set(np.round(kinks, 12)) <= set(X_1D)
+        np.testing.assert_allclose(
+            D.evaluate(grid[:, None]), np.abs(grid[:, None] - kinks[None, :]), atol=1e-12
+        )
     closed = build_dictionary(X_1D, 2, "closed-form")
-    anchors = closed.meaning["anchor"].to_numpy()
-    at_anchor = closed.evaluate(X_1D[anchors, None])
-    np.testing.assert_allclose(np.diag(at_anchor), 0.0, atol=1e-12)  # zero at its anchor
+    np.testing.assert_allclose(X_1D[closed.meaning["anchor"]], -closed.b1 / closed.W[:, 0])
 
 
 def test_three_layer_kinks_at_anchor_point_and_reflection():
@@ -113,15 +139,15 @@ def test_closed_form_families_are_inside_the_exact_dictionary(X, depth):
     exact = build_dictionary(X, depth, "exact")
     closed = build_dictionary(X, depth, "closed-form")
     assert closed.size > 0 and exact.size >= closed.size
-    assert missing_columns(closed.evaluate(X), exact.evaluate(X)) == 0
+    assert undominated_columns(closed.evaluate(X), exact.evaluate(X)) == 0
 
 
-@pytest.mark.slow
 def test_depth5_one_dimensional_sub_library_inside_exact():
-    exact = build_dictionary(X_1D, 5, "exact")
-    closed = build_dictionary(X_1D, 5, "closed-form")
+    x = np.array([0.0, 2.0, 6.0, 7.0])[:, None]  # the smaller toy-1d set: ~1 s to enumerate
+    exact = build_dictionary(x, 5, "exact")
+    closed = build_dictionary(x, 5, "closed-form")
     assert set(closed.meaning["family"]) == {"wedge", "multilevel"}
-    assert missing_columns(closed.evaluate(X_1D[:, None]), exact.evaluate(X_1D[:, None])) == 0
+    assert undominated_columns(closed.evaluate(x), exact.evaluate(x)) == 0
 
 
 # ----------------------------------------------------------- exact: the claim of 3.1
@@ -129,7 +155,8 @@ def test_depth5_one_dimensional_sub_library_inside_exact():
 
 def random_unit_chains(X, depth, count, rng):
     """Unit chains whose kinks fall anywhere over (and a bit beyond) the data's range."""
-    W = rng.standard_exponential((count, X.shape[1])) * rng.choice([-1, 1], W_shape := (count, X.shape[1]))
+    shape = (count, X.shape[1])
+    W = rng.standard_exponential(shape) * rng.choice([-1.0, 1.0], shape)  # uniform on l1 sphere
     W /= np.abs(W).sum(axis=1, keepdims=True)
     proj = X @ W.T
     span = proj.max(axis=0) - proj.min(axis=0)
@@ -140,7 +167,6 @@ def random_unit_chains(X, depth, count, rng):
         top = h.max(axis=0)
         C[:, level] = rng.uniform(-0.2 * top, 1.2 * top)  # negative offsets included
         h = np.abs(h - C[:, level])
-    assert W_shape == W.shape
     return W, b1, C
 
 
@@ -173,8 +199,11 @@ def test_exact_columns_are_unit_chains_without_duplicates():
     assert (D.C >= 0).all()  # negative offsets only add constants (dictionary.py)
     A = D.evaluate(X)
     assert (np.ptp(A, axis=0) > SAME).all()  # no constant columns
-    pairs = cKDTree(canonical(A)).query_pairs(SAME, p=np.inf)
-    assert not pairs  # no two columns equal up to sign and constant
+    V = centred(A)
+    pairs = cKDTree(np.concatenate([V, -V])).query_pairs(SAME, p=np.inf)
+    # no two columns equal up to sign and constant (a column and its own negative
+    # are D.size apart, and equal only for the zero column, which is excluded above)
+    assert not pairs
     assert len(D.meaning) == D.size and list(D.meaning.index) == list(range(D.size))
     assert set(D.meaning["family"]) == {"vertex"}
     assert D.meaning["order"].between(0, 1).all()
@@ -222,7 +251,7 @@ def test_sampled_is_seeded_and_inside_exact():
     assert a.size == 300
     np.testing.assert_array_equal(a.W, b.W)
     assert not np.array_equal(a.W, c.W)
-    assert missing_columns(a.evaluate(X), build_dictionary(X, 3).evaluate(X)) == 0
+    assert undominated_columns(a.evaluate(X), build_dictionary(X, 3).evaluate(X)) == 0
 
 
 def test_sampled_high_dimension_is_fast_and_valid():
@@ -256,8 +285,10 @@ def test_memory_budget_error_names_size_and_alternatives():
     for word in ("columns", "GB", "max_bytes", "sampled", "n_samples", "depth", "fewer points"):
         assert word in message
     assert isinstance(error.value, MemoryError)
+    # n = 30, L = 3: ~0.08 GB of candidates pass the up-front check (8x slack for
+    # duplicates), the ~0.015 GB of distinct columns do not: stopped while enumerating
     with pytest.raises(DictionaryTooLarge, match="kept so far"):
-        build_dictionary(X[:20], 3, max_bytes=2e6)  # stopped while enumerating
+        build_dictionary(X[:30], 3, max_bytes=12e6)
     with pytest.raises(DictionaryTooLarge):
         build_dictionary(X, 3, "closed-form", max_bytes=1e6)
 
@@ -300,3 +331,19 @@ def test_collinear_data_gives_the_one_dimensional_dictionary(direction):
         scale = np.ptp(line, axis=0).max() / np.ptp(flat, axis=0).max()
         assert missing_columns(flat * scale, line) == 0
         assert missing_columns(line, flat * scale) == 0
+
+
+@pytest.mark.parametrize("scale,offset", [(1.0, 1e6), (1e-6, 0.0), (1e6, -3e7)])
+def test_dictionary_follows_translation_and_scaling(scale, offset):
+    # Data far from the origin once made the rows (x_n, 1) nearly parallel and lost
+    # vertices; the build works in centred unit-spread coordinates.  Columns of the
+    # moved data are the original columns times `scale` (to 1e-8 of their size: the
+    # offset 1e6 costs ~1e-10 relative in w.x + b1).
+    X = np.random.default_rng(12).standard_normal((8, 2))
+    for depth in (2, 3):
+        base = build_dictionary(X, depth)
+        moved = build_dictionary(X * scale + offset, depth)
+        assert moved.size == base.size
+        A = base.evaluate(X)
+        B = moved.evaluate(X * scale + offset) / scale
+        assert missing_columns(B, A) == 0

@@ -124,7 +124,7 @@ def llm_embeddings_tables():
         {
             "model": ["Lasso L2", "Lasso L2", "linear", "linear"],
             "dim": [1, 1, 1, 1],
-            "split": [0, 1, 0, 1],
+            "split_seed": [0, 1, 0, 1],
             "test": [0.8, 0.7, 0.75, 0.7],
         }
     )

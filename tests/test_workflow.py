@@ -179,12 +179,15 @@ def test_second_run_does_nothing(tiny_run):
 def test_interrupted_training_leaves_no_half_result_and_resumes(tiny_run):
     workdir, _ = tiny_run
     trained = workdir / "results/train/depth_symmetry"
-    for metrics in trained.rglob("metrics.json"):
-        metrics.unlink()  # forces these training jobs (and what depends on them) to rerun
+    targets = sorted(str(p.relative_to(workdir)) for p in trained.rglob("metrics.json"))
+    for target in targets:
+        for output in (workdir / target).parent.iterdir():
+            output.unlink()  # these training jobs must run again
     command = [
         sys.executable,
         "-m",
         "snakemake",
+        *targets,
         "--snakefile",
         str(SNAKEFILE),
         "--directory",
@@ -194,30 +197,40 @@ def test_interrupted_training_leaves_no_half_result_and_resumes(tiny_run):
         "--configfile",
         str(TINY),
     ]
+    started = time.time()
     process = subprocess.Popen(
         command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
-    deadline = time.monotonic() + 120
     logs = workdir / "results/logs/train/depth_symmetry"
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
-        started = [log for log in logs.rglob("*.log") if log.stat().st_mtime > time.time() - 60]
-        if started:
-            break
-        time.sleep(0.2)
+        if any(log.stat().st_mtime > started for log in logs.rglob("*.log")):
+            break  # a training job is running
+        time.sleep(0.1)
+    assert process.poll() is None, "the training jobs ended before they could be interrupted"
     os.killpg(process.pid, signal.SIGKILL)  # snakemake and its running jobs, no clean-up
     process.wait(timeout=30)
 
-    for metrics in trained.rglob("metrics.json"):  # whatever exists is complete
+    finished = list(trained.rglob("metrics.json"))
+    assert len(finished) < len(targets)  # the kill did interrupt the work
+    for metrics in finished:  # whatever exists under a result's name is complete
         json.loads(metrics.read_text())
         assert (metrics.parent / "model.pt").is_file() and (
             metrics.parent / "history.csv"
         ).is_file()
 
     snakemake(workdir, "--unlock", check=True)  # a hard kill leaves snakemake's lock behind
-    snakemake(workdir, "--cores", "2", timeout=600, check=True)
-    sweep = yaml.safe_load(TINY.read_text())["experiments"]["depth_symmetry"]
-    runs = len(sweep["datasets"])
-    for key in ("archs", "depths", "widths", "betas", "inits", "seeds"):
-        runs *= len(sweep["train"][key])
-    assert len(list(trained.rglob("metrics.json"))) == runs
+    snakemake(workdir, *targets, "--cores", "2", timeout=600, check=True)
+    assert len(list(trained.rglob("metrics.json"))) == len(targets)
+    snakemake(workdir, "--cores", "2", timeout=600, check=True)  # downstream tables, figures
     assert "Nothing to be done" in output_of(snakemake(workdir, "--cores", "2", check=True))
+
+
+@pytest.mark.slow
+def test_report_collects_figures_and_tables(tiny_run):
+    workdir, _ = tiny_run
+    report = workdir / "report.html"
+    snakemake(workdir, "--report", str(report), check=True)
+    html = report.read_text(errors="replace")
+    for name in ("toy1d.pdf", "optimality.csv", "claims.md"):
+        assert name in html, f"{name} is not in the report"

@@ -60,8 +60,10 @@ class TextDataset:
         if self.target is not None:
             self.target = np.asarray(self.target, dtype=float).reshape(-1)
             if self.target.shape[0] != len(self.texts):
-                raise DataError(f"{self.name}: target has {self.target.shape[0]} values, "
-                                f"expected {len(self.texts)}")
+                raise DataError(
+                    f"{self.name}: target has {self.target.shape[0]} values, "
+                    f"expected {len(self.texts)}"
+                )
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -82,7 +84,7 @@ class TextDataset:
         )
 
     def subsample(self, n: int, seed: int = 0) -> TextDataset:
-        """A seeded, class-balanced sample of n texts (n // 2 per class; an odd n gives +1 one more).
+        """A seeded, class-balanced sample of n texts: n // 2 per class, +1 gets any odd one.
 
         Exact Lasso dictionaries grow fast with n, hence small balanced samples.
         """
@@ -97,8 +99,10 @@ class TextDataset:
                 f"({counts[1]} positive, {counts[-1]} negative texts); use n <= {most}"
             )
         rng = np.random.default_rng(seed)
-        chosen = [rng.choice(np.flatnonzero(self.labels == label), need[label], replace=False)
-                  for label in (-1, 1)]
+        chosen = [
+            rng.choice(np.flatnonzero(self.labels == label), need[label], replace=False)
+            for label in (-1, 1)
+        ]
         return self.take(np.sort(np.concatenate(chosen)))
 
     def train_test_split(
@@ -111,14 +115,20 @@ class TextDataset:
             raise DataError(f"{self.name}: test_fraction must be in (0, 1), got {test_fraction}")
         counts = self.class_counts()
         if min(counts.values()) < 2:
-            raise DataError(f"{self.name}: a stratified split needs at least 2 texts per class, "
-                            f"have {counts}")
+            raise DataError(
+                f"{self.name}: a stratified split needs at least 2 texts per class, have {counts}"
+            )
         try:
-            train, test = train_test_split(np.arange(len(self)), test_size=test_fraction,
-                                           random_state=seed, stratify=self.labels)
+            train, test = train_test_split(
+                np.arange(len(self)),
+                test_size=test_fraction,
+                random_state=seed,
+                stratify=self.labels,
+            )
         except ValueError as error:  # e.g. a test fraction too small to hold both classes
-            raise DataError(f"{self.name}: cannot split {counts} with test_fraction="
-                            f"{test_fraction}: {error}") from error
+            raise DataError(
+                f"{self.name}: cannot split {counts} with test_fraction={test_fraction}: {error}"
+            ) from error
         return self.take(np.sort(train)), self.take(np.sort(test))
 
 
@@ -134,8 +144,10 @@ def load_dataset(name: str, *, n: int | None = None, seed: int = 0, **options) -
     allowed = set(inspect.signature(loader).parameters)
     unknown = sorted(set(options) - allowed)
     if unknown:
-        raise DataError(f"dataset {name!r} has no option(s) {unknown}; "
-                        f"its options are {sorted(allowed)} plus n and seed")
+        raise DataError(
+            f"dataset {name!r} has no option(s) {unknown}; "
+            f"its options are {sorted(allowed)} plus n and seed"
+        )
     data = loader(**options)
     return data if n is None else data.subsample(n, seed=seed)
 
@@ -169,8 +181,9 @@ def load_vader(path: str | os.PathLike | None = None, margin: float = 0.5) -> Te
         try:
             word, rating = fields[0].strip(), float(fields[1])
         except (IndexError, ValueError) as error:
-            raise DataError(f"{path}:{number}: expected 'token<TAB>mean rating', "
-                            f"got {line[:60]!r}") from error
+            raise DataError(
+                f"{path}:{number}: expected 'token<TAB>mean rating', got {line[:60]!r}"
+            ) from error
         words.append(word)
         ratings.append(rating)
     ratings = np.asarray(ratings)
@@ -178,8 +191,13 @@ def load_vader(path: str | os.PathLike | None = None, margin: float = 0.5) -> Te
     if not keep.any():
         raise DataError(f"{path}: no entry has |rating| >= margin={margin}; lower the margin")
     kept_words = [w for w, k in zip(words, keep, strict=True) if k]
-    return TextDataset(texts=kept_words, labels=np.sign(ratings[keep]), target=ratings[keep],
-                       name="vader", ids=kept_words)
+    return TextDataset(
+        texts=kept_words,
+        labels=np.sign(ratings[keep]),
+        target=ratings[keep],
+        name="vader",
+        ids=kept_words,
+    )
 
 
 # --- IMDB ------------------------------------------------------------------------------
@@ -203,21 +221,26 @@ def load_imdb(
     if split not in IMDB_SPLITS:
         raise DataError(f"imdb: split must be one of {IMDB_SPLITS}, got {split!r}")
     if path is None:
-        raise DataError("imdb: no path given; pass path=<aclImdb_v1.tar.gz or aclImdb folder> "
-                        "(workflow config: the imdb dataset's 'path' key); get the archive from "
-                        f"{IMDB_URL}, or also pass download=True where the network allows")
+        raise DataError(
+            "imdb: no path given; pass path=<aclImdb_v1.tar.gz or aclImdb folder> "
+            "(workflow config key text.options.path); get the archive from "
+            f"{IMDB_URL}, or also pass download=True where the network allows"
+        )
     path = Path(path).expanduser()
     if not path.exists():
         if not download:
             raise FileNotFoundError(
                 f"imdb: {path} does not exist; download {IMDB_URL} to that path "
-                "(or point the 'path' option at the archive or unpacked aclImdb folder), "
-                "or pass download=True where the network allows")
+                "or point path (workflow config key text.options.path) at the archive or the "
+                "unpacked aclImdb folder, or pass download=True where the network allows"
+            )
         download_file(url, path, md5)
     reviews = _imdb_from_folder(path, split) if path.is_dir() else _imdb_from_tar(path, split)
     if not reviews:
-        raise DataError(f"imdb: no {split}/pos or {split}/neg reviews found in {path}; "
-                        "is it the aclImdb_v1 archive or folder?")
+        raise DataError(
+            f"imdb: no {split}/pos or {split}/neg reviews found in {path}; "
+            "is it the aclImdb_v1 archive or folder?"
+        )
     reviews.sort(key=lambda r: (r[0], int(r[1])))  # archive order differs between copies
     return TextDataset(
         texts=[text.replace("<br />", " ") for *_, text in reviews],
@@ -240,8 +263,9 @@ def _imdb_from_tar(path: Path, split: str) -> list[tuple[str, str, int, str]]:
                 text = _decode_utf8(raw, f"{path}:{member.name}")
                 reviews.append((match.group(2), match.group(3), int(match.group(4)), text))
     except tarfile.TarError as error:
-        raise DataError(f"imdb: {path} is not a readable tar archive ({error}); "
-                        f"re-download {IMDB_URL}") from error
+        raise DataError(
+            f"imdb: {path} is not a readable tar archive ({error}); re-download {IMDB_URL}"
+        ) from error
     return reviews
 
 
@@ -257,7 +281,7 @@ def _imdb_from_folder(path: Path, split: str) -> list[tuple[str, str, int, str]]
 
 
 def download_file(url: str, destination: str | os.PathLike, md5: str) -> Path:
-    """Download ``url`` to ``destination`` through a temporary file; keep it only if the MD5 matches."""
+    """Download ``url`` to ``destination`` via a temporary file, kept only if the MD5 matches."""
     destination = Path(destination)
     destination.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.")
@@ -268,12 +292,16 @@ def download_file(url: str, destination: str | os.PathLike, md5: str) -> Path:
                 digest.update(chunk)
                 out.write(chunk)
         if digest.hexdigest() != md5:
-            raise DataError(f"download of {url} has MD5 {digest.hexdigest()}, expected {md5}; "
-                            "the file was discarded; retry, or download it by hand")
+            raise DataError(
+                f"download of {url} has MD5 {digest.hexdigest()}, expected {md5}; "
+                "the file was discarded; retry, or download it by hand"
+            )
         os.replace(tmp, destination)
     except OSError as error:  # URLError is an OSError: no network, DNS, HTTP errors
-        raise DataError(f"could not download {url} ({error}); without network access, "
-                        f"copy the file to {destination} by hand") from error
+        raise DataError(
+            f"could not download {url} ({error}); without network access, "
+            f"copy the file to {destination} by hand"
+        ) from error
     finally:
         Path(tmp).unlink(missing_ok=True)
     return destination
@@ -304,8 +332,9 @@ def load_texts(
         try:
             frame = pd.read_csv(path, encoding="utf-8", encoding_errors="strict")
         except UnicodeDecodeError as error:
-            raise DataError(f"{path}: not valid UTF-8 ({error}); re-save the file as UTF-8") \
-                from error
+            raise DataError(
+                f"{path}: not valid UTF-8 ({error}); re-save the file as UTF-8"
+            ) from error
     elif path.suffix.lower() in (".parquet", ".pq"):
         frame = pd.read_parquet(path)
     else:
@@ -313,22 +342,33 @@ def load_texts(
     columns = [text_column, label_column] + ([target_column] if target_column else [])
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise DataError(f"{path}: no column(s) {missing}; found {list(frame.columns)} "
-                        "(set text_column / label_column / target_column)")
+        raise DataError(
+            f"{path}: no column(s) {missing}; found {list(frame.columns)} "
+            "(set text_column / label_column / target_column)"
+        )
     texts = [_as_text(value, f"{path} row {row}") for row, value in enumerate(frame[text_column])]
     labels = _two_class_labels(frame[label_column], positive, f"{path} column {label_column!r}")
     target = None if target_column is None else frame[target_column].to_numpy(float)
-    return TextDataset(texts=texts, labels=labels, target=target, name=path.stem,
-                       ids=[str(i) for i in range(len(texts))])
+    return TextDataset(
+        texts=texts,
+        labels=labels,
+        target=target,
+        name=path.stem,
+        ids=[str(i) for i in range(len(texts))],
+    )
 
 
 def _two_class_labels(values, positive, where: str) -> np.ndarray:
     if values.isna().any():
-        raise DataError(f"{where}: missing labels in rows {list(np.flatnonzero(values.isna()))[:10]}")
+        raise DataError(
+            f"{where}: missing labels in rows {list(np.flatnonzero(values.isna()))[:10]}"
+        )
     classes = sorted(values.unique().tolist())
     if len(classes) != 2:
-        raise DataError(f"{where}: need exactly two label classes, found {len(classes)}: "
-                        f"{classes[:10]}; filter the rows or pick another label column")
+        raise DataError(
+            f"{where}: need exactly two label classes, found {len(classes)}: "
+            f"{classes[:10]}; filter the rows or pick another label column"
+        )
     if positive is None:
         positive = classes[1]
     if positive not in classes:
@@ -347,8 +387,9 @@ def _decode_utf8(raw: bytes, where: str) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise DataError(f"{where}: not valid UTF-8 ({error}); re-encode the text as UTF-8") \
-            from error
+        raise DataError(
+            f"{where}: not valid UTF-8 ({error}); re-encode the text as UTF-8"
+        ) from error
 
 
 def _as_text(value, where: str) -> str:
@@ -364,8 +405,10 @@ def _check_texts(texts: list[str], name: str) -> None:
         raise DataError(f"{name}: no texts")
     blank = [i for i, text in enumerate(texts) if not isinstance(text, str) or not text.strip()]
     if blank:
-        raise DataError(f"{name}: {len(blank)} empty or non-text entries (first at rows "
-                        f"{blank[:5]}); drop or fill them")
+        raise DataError(
+            f"{name}: {len(blank)} empty or non-text entries (first at rows "
+            f"{blank[:5]}); drop or fill them"
+        )
 
 
 DATASETS: dict[str, Callable[..., TextDataset]] = {

@@ -15,11 +15,15 @@ Kinds (``build_dictionary(X, depth, kind)``):
 - ``"sampled"``: vertices of random row subsets, for dimensions where enumeration is
   impossible (e.g. embeddings in hundreds of dimensions).
 
-Duplicates are removed *up to sign and an additive constant*: the intercept is not
-penalised and the sign of a Lasso coefficient is free, so columns g and -g + const give
-the same Lasso optimum and the same dual constraint (1.lambda = 0).  Constant columns
-are dropped for the same reason.  Among equivalent chains the one with the fewest
-negative offsets c_l (a negative offset only adds a constant) and smallest |c| is kept.
+Columns are reduced without changing the Lasso optimum (docs/dictionaries.md):
+- vertices with a negative offset c_l are skipped: |h - c_l| = h + |c_l| for h >= 0,
+  so such a chain equals one with c_l = 0 (next offset shifted) plus a constant;
+- duplicates are removed *up to sign, an additive constant and a factor*: the
+  intercept is not penalised and a coefficient's sign is free, so g and -g + const
+  are interchangeable, and t*g + const with |t| <= 1 is dominated by g (same fit,
+  no less penalty; |lambda . t g| <= |lambda . g| when 1.lambda = 0).  The largest
+  copy is kept, then the simplest chain (fewest active offsets, smallest c);
+- constant columns are dropped (the intercept does their work).
 """
 
 from __future__ import annotations
@@ -41,8 +45,8 @@ FLOAT_BYTES = 8
 # Relative tolerances (w.r.t. the data spread / row norms); see docs/dictionaries.md.
 QUANTUM = 1e-9  # columns equal to this fraction of the data spread are duplicates
 DEPENDENT = 1e-10  # |null vector| below this times the Hadamard bound: rows dependent
-WORK_BYTES = 64e6  # working memory of one chunk of candidates
-EXACT_SLACK = 8.0  # candidates per kept column allowed before the exact build starts
+WORK_BYTES = 8e6  # working memory of one chunk of candidates (cache-sized: faster)
+ENUMERATION_SLACK = 8.0  # candidates per kept column allowed before enumerating
 
 
 class DictionaryTooLarge(MemoryError):
@@ -151,23 +155,31 @@ def build_dictionary(
     points, first_index = _check_points(X)
     n, d = len(np.asarray(X)), points.shape[1]
     what = f"{kind} dictionary, depth {depth}, n={n}, d={d}"
-    columns, nbytes = estimate_dictionary_size(len(points), d, depth, kind, n_samples=n_samples)
-    # For "exact" the estimate counts candidates before de-duplication (several per
-    # kept column), so it is allowed EXACT_SLACK times the budget; the kept columns are
-    # then checked against max_bytes itself while the enumeration runs.
-    slack = EXACT_SLACK if kind == "exact" else 1.0
+    columns, _ = estimate_dictionary_size(len(points), d, depth, kind, n_samples=n_samples)
+    nbytes = columns * _bytes_per_column(n, d, depth)
+    # Enumerated kinds count candidates before de-duplication (several per kept
+    # column), so their estimate may reach ENUMERATION_SLACK times the budget; the kept
+    # columns are then checked against max_bytes itself while the enumeration runs.
+    slack = 1.0 if kind == "sampled" else ENUMERATION_SLACK
     if nbytes > slack * max_bytes:
         raise _too_large(what, columns, nbytes, max_bytes)
-    keeper = _UniqueColumns(points, _bytes_per_column(n, d, depth), max_bytes, what)
+    # Work in centred, unit-spread coordinates: tolerances are then relative, and data
+    # far from the origin do not make the rows (x_n, 1) nearly parallel.
+    center = points.mean(axis=0)
+    scale = np.abs(points - center).max()
+    unit = (points - center) / scale
+    keeper = _UniqueColumns(unit, _bytes_per_column(n, d, depth), max_bytes, what)
     if kind == "exact":
-        _enumerate_vertices(points, depth, keeper)
+        _enumerate_vertices(unit, depth, keeper)
     elif kind == "sampled":
-        _sample_vertices(points, depth, int(n_samples), seed, keeper)
+        _sample_vertices(unit, depth, int(n_samples), seed, keeper)
     else:
-        _closed_form(points, depth, keeper)
+        _closed_form(unit, depth, keeper)
     W, b1, C, info = keeper.result()
-    meaning = _meaning_table(info, kind, points, depth, first_index, C, keeper.quantum)
-    return Dictionary(depth=depth, W=W, b1=b1, C=C, kind=kind, meaning=meaning)
+    meaning = _meaning_table(info, kind, unit, depth, first_index, C, keeper.quantum)
+    # g(x) = scale * g'((x - center) / scale) with the same w: shift b1, scale b1 and c.
+    b1 = scale * b1 - W @ center
+    return Dictionary(depth=depth, W=W, b1=b1, C=scale * C, kind=kind, meaning=meaning)
 
 
 def _check_kind(kind: str) -> None:
@@ -196,25 +208,26 @@ def _check_points(X) -> tuple[np.ndarray, np.ndarray]:
 
 
 class _UniqueColumns:
-    """Collects candidate chains, keeping one chain per column up to sign and constant.
+    """Collects candidate chains, keeping one chain per column up to sign, constant, scale.
 
-    A column minus its first entry, rounded to multiples of q = QUANTUM * (data
-    spread), gives an integer vector v that ignores additive constants.  Several
-    exact integer hashes r . v (float64 sums of integers below 2^53, so BLAS rounding
-    cannot change them) are mixed into a 128-bit key; the sign of a column is fixed
-    by making its first non-zero hash positive (hashes are linear in v).  A chain's
-    score (active offsets c_l > 0, then sum c) decides which of several equivalent
-    chains is kept.  Memory is bounded: kept chains are compacted as they accumulate
-    and the budget is checked each time.
+    A column g minus its first entry, divided by its largest absolute entry (its
+    "size") and rounded to multiples of QUANTUM, gives an integer vector v that
+    ignores additive constants and positive factors.  Several exact integer hashes
+    r . v (float64 sums of integers below 2^53, so BLAS rounding cannot change them)
+    are mixed into a 128-bit key; the sign is fixed by making the first non-zero
+    hash positive (hashes are linear in v).  Among chains with the same key the one
+    with the largest size is kept (a column t*g + const with |t| <= 1 is dominated: it
+    costs at least as much penalty for the same fit), then the simplest (fewest
+    active offsets c_l > 0, smallest sum c).  Memory is bounded: kept chains are
+    compacted as they accumulate and the budget is checked each time.
     """
 
     def __init__(self, points: np.ndarray, bytes_per_column: int, max_bytes: float, what: str):
         self.points = points
         spread = np.abs(points - points.mean(axis=0)).max()
-        self.quantum = QUANTUM * spread
-        # |v| <= 2 / QUANTUM + 1: a unit chain's range on the data is at most the l-inf
-        # diameter of the data.  Hash weights below `limit` keep every sum exact.
-        limit = max(2, int(2.0**53 / (len(points) * (2.0 / QUANTUM + 2.0))))
+        self.quantum = QUANTUM * spread  # absolute resolution of column values
+        # |v| <= 1 / QUANTUM; hash weights below `limit` keep every sum exact.
+        limit = max(2, int(2.0**53 / (len(points) * (1.0 / QUANTUM + 1.0))))
         hashes = max(2, math.ceil(128 / math.log2(limit)))  # about 128 bits in all
         rng = np.random.default_rng(12345)  # fixed: the canonical sign/hash is a convention
         self.hash_weights = rng.integers(1, limit, size=(len(points), hashes)).astype(float)
@@ -229,36 +242,42 @@ class _UniqueColumns:
         """Candidates per chunk so that a chunk's matrices stay within WORK_BYTES."""
         return max(256, int(WORK_BYTES / (4 * FLOAT_BYTES * len(self.points))))
 
-    def keys(self, W: np.ndarray, b1: np.ndarray, C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """128-bit keys (B, 2) of the columns and the mask of non-constant columns."""
+    def keys(self, W: np.ndarray, b1: np.ndarray, C: np.ndarray):
+        """128-bit keys (B', 2), sizes (B') and the mask (B) of non-constant columns."""
         v = evaluate_unit_chains(self.points, W, b1, C)
         v -= v[0]  # before rounding, so that a constant shift cannot move a rounding
-        v *= 1.0 / self.quantum
+        size = np.abs(v).max(axis=0)
+        varying = size > self.quantum  # constant columns carry nothing (the intercept does)
+        v = v[:, varying]
+        size = size[varying]
+        v *= 1.0 / (QUANTUM * size)
         np.rint(v, out=v)
-        varying = v.any(axis=0)  # constant columns carry nothing (the intercept does it)
-        hashes = (v.T @ self.hash_weights)[varying]
+        hashes = v.T @ self.hash_weights
         first_nonzero = np.argmax(hashes != 0, axis=1)
         sign = np.sign(hashes[np.arange(len(hashes)), first_nonzero])
         hashes = (hashes * sign[:, None]).astype(np.int64).view(np.uint64)
         with np.errstate(over="ignore"):
             mixed = np.stack([(hashes * m).sum(axis=1) for m in self.mix], axis=1)
-        return mixed, varying
+        return mixed, size, varying
 
     def add(self, W: np.ndarray, b1: np.ndarray, C: np.ndarray, info: dict) -> None:
         if len(b1) == 0:
             return
-        keys, keep = self.keys(W, b1, C)
-        active = C > self.quantum
-        score = active.sum(axis=1) + C.sum(axis=1) / (1.0 + C.sum(axis=1))
+        keys, size, keep = self.keys(W, b1, C)
+        C_kept = C[keep]
+        total = C_kept.sum(axis=1)
+        simplicity = (C_kept > self.quantum).sum(axis=1) + total / (1.0 + total)
+        # larger size first (integer part), then simpler (fraction in [0, 1))
+        score = -np.rint(size / self.quantum) + simplicity / (C.shape[1] + 1)
         seq = self.seen + np.arange(len(b1))
         self.seen += len(b1)
         part = {
             "key": keys,
-            "score": score[keep],
+            "score": score,
             "seq": seq[keep],
             "W": W[keep],
             "b1": b1[keep],
-            "C": C[keep],
+            "C": C_kept,
             **{name: value[keep] for name, value in info.items()},
         }
         self.parts.append(_first_per_key(part))
@@ -440,7 +459,8 @@ def _chains_from_vectors(u: np.ndarray, d: int, both_signs: bool, enumerated: bo
     # h >= 0), i.e. the chain equals one with c_l = 0 and c_(l+1) shifted, plus a
     # constant.  So the sup over all unit chains is the sup over c >= 0, whose
     # vertices are the vertices with c >= 0 (the faces c_l = 0 are rows).
-    keep = np.all(u[:, d + 1 :] >= -DEPENDENT, axis=1)
+    rounding = DEPENDENT * np.maximum(1.0, np.abs(u[:, d:]).max(axis=1, initial=0.0))
+    keep = np.all(u[:, d + 1 :] >= -rounding[:, None], axis=1)
     if both_signs:
         # (w, b1, c) and (-w, -b1, c) are the same chain, and the rows are symmetric
         # under this map (it flips s_1), so enumeration finds every such pair of

@@ -67,8 +67,11 @@ def embedding_info(model: str | os.PathLike | None = None) -> dict:
         folder = _hub_snapshot(name)
     return {
         "model": name,
-        "package": (f"{DEFAULT_MODEL_LABEL} {metadata.version(DEFAULT_MODEL_LABEL)}"
-                    if model is None else None),
+        "package": (
+            f"{DEFAULT_MODEL_LABEL} {metadata.version(DEFAULT_MODEL_LABEL)}"
+            if model is None
+            else None
+        ),
         "path": None if folder is None else str(folder),
         "revision": _snapshot_revision(folder),
         "weights_sha256": None if folder is None else _weights_sha256(str(folder)),
@@ -105,8 +108,10 @@ def _resolve(model: str | os.PathLike | None) -> tuple[str, Path | None]:
     if path.is_dir():
         return str(model), path.resolve()
     if path.exists() or _looks_like_path(str(model)):
-        raise ValueError(f"embedding model {str(model)!r}: no model folder at {path}; give the "
-                         "folder that holds the model's modules.json / config.json")
+        raise ValueError(
+            f"embedding model {str(model)!r}: no model folder at {path}; give the "
+            "folder that holds the model's modules.json / config.json"
+        )
     return str(model), None
 
 
@@ -124,8 +129,9 @@ def _load(name: str, folder: Path | None, device: str):
         return SentenceTransformer(name, device=device, local_files_only=True)
     except Exception as cache_error:  # noqa: BLE001 - any failure: try the hub, then explain
         if _offline():
-            raise ValueError(_unavailable(name, "offline mode is set (HF_HUB_OFFLINE)")) \
-                from cache_error
+            raise ValueError(
+                _unavailable(name, "offline mode is set (HF_HUB_OFFLINE)")
+            ) from cache_error
     try:
         return SentenceTransformer(name, device=device)
     except Exception as error:  # noqa: BLE001 - no network, unknown name, gated model, ...
@@ -133,10 +139,12 @@ def _load(name: str, folder: Path | None, device: str):
 
 
 def _unavailable(name: str, reason: str) -> str:
-    return (f"cannot load embedding model {name!r}: it is not a local folder, not in the "
-            f"Hugging Face cache, and could not be fetched ({reason}). Give a local model "
-            "folder, or run once where the network is available; model=None uses the "
-            "bundled default")
+    return (
+        f"cannot load embedding model {name!r}: it is not a local folder, not in the "
+        f"Hugging Face cache, and could not be fetched ({reason}). Give a local model "
+        "folder, or run once where the network is available; model=None uses the "
+        "bundled default"
+    )
 
 
 def _offline() -> bool:
@@ -152,8 +160,10 @@ def _default_device() -> str:
 
 def _dimension(encoder) -> int:
     # renamed in sentence-transformers 5; keep working with the older name
-    getter = getattr(encoder, "get_embedding_dimension", None) or \
-        encoder.get_sentence_embedding_dimension
+    getter = (
+        getattr(encoder, "get_embedding_dimension", None)
+        or encoder.get_sentence_embedding_dimension
+    )
     return getter()
 
 
@@ -194,6 +204,8 @@ def _check_texts(texts: Sequence[str]) -> list[str]:
         raise ValueError("no texts to embed (empty list)")
     bad = [i for i, text in enumerate(texts) if not isinstance(text, str) or not text.strip()]
     if bad:
-        raise ValueError(f"{len(bad)} empty or non-string texts (first at positions {bad[:5]}); "
-                         "drop or fill them before embedding")
+        raise ValueError(
+            f"{len(bad)} empty or non-string texts (first at positions {bad[:5]}); "
+            "drop or fill them before embedding"
+        )
     return texts

@@ -70,10 +70,10 @@ def evaluation_tables(
 def prediction_table(predict, data: Mapping[str, np.ndarray]) -> pd.DataFrame:
     """Predictions on the training points (and test points when the data have them)."""
     parts = []
-    for split, (xkey, ykey) in {"train": ("X", "y"), "test": ("X_test", "y_test")}.items():
+    for part, (xkey, ykey) in {"train": ("X", "y"), "test": ("X_test", "y_test")}.items():
         if xkey in data:
             parts.append(
-                pd.DataFrame({"split": split, "y": data[ykey], "prediction": predict(data[xkey])})
+                pd.DataFrame({"part": part, "y": data[ykey], "prediction": predict(data[xkey])})
             )
     return pd.concat(parts, ignore_index=True)
 
@@ -234,8 +234,8 @@ def accuracy_rows(predictions: pd.DataFrame, keys: Sequence[str]) -> pd.DataFram
     rows = []
     for values, group in predictions.groupby(list(keys), dropna=False, sort=False):
         row = dict(zip(keys, values, strict=True))
-        for split, part in group.groupby("split"):
-            row[split] = accuracy(part["y"], part["prediction"])
+        for part, rows_of_part in group.groupby("part"):
+            row[part] = accuracy(rows_of_part["y"], rows_of_part["prediction"])
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -294,6 +294,12 @@ def _fraction(mask) -> float:
     return float(mask.mean()) if mask.size else float("nan")
 
 
+def lasso_init_text(runs: pd.DataFrame) -> str:
+    if runs.empty:
+        return "no Lasso-initialised reflection network"
+    return f"Lasso-initialised networks end within {runs['rel_gap'].abs().max():.2g} of it"
+
+
 def claim_equivalence(
     lasso: pd.DataFrame, optimality: pd.DataFrame, tol: float, rtol: float
 ) -> dict:
@@ -311,7 +317,7 @@ def claim_equivalence(
         f"reconstructed networks match the Lasso optimum in {int(recon_ok.sum())}/{len(lasso)} "
         f"(max rel. gap {lasso['reconstruction_gap'].abs().max():.2g}); "
         f"{below}/{len(bounded)} trained networks below the Lasso optimum; "
-        f"Lasso-initialised runs within {lasso_init['rel_gap'].abs().max():.2g} of it; "
+        f"{lasso_init_text(lasso_init)}; "
         f"{int(bounded['near_optimum'].sum())}/{len(bounded)} runs end near the optimum"
     )
     strong = bool(cert_ok.all() and recon_ok.all() and below == 0 and len(lasso) > 0)

@@ -300,8 +300,8 @@ def depth_symmetry_figure(curves, data, symmetry) -> plt.Figure:
         )
         ax.set_ylim(0, 1.02)
         ax.set_xlabel("depth L")
-        ax.set_ylabel("symmetry score (mean +- sd over seeds)")
-        ax.set_title(f"width {width}: symmetry")
+        ax.set_ylabel("symmetry score")
+        ax.set_title(f"width {width}: symmetry (mean, sd over seeds)")
     figure.suptitle("depth-symmetry: deeper |.| networks fit more symmetric functions", y=1.0)
     _legend_once(figure, axes)
     return figure
@@ -330,9 +330,7 @@ def llm_figure(curves, data, points, runs) -> plt.Figure:
     ax.set_title(f"fits along one dimension ({curves['dataset'].iloc[0]})")
     ax.legend(fontsize=6, loc="upper left")
     ax = axes[0, 1]
-    sns.barplot(
-        data=runs, y="model", x="test", hue="dim", ax=ax, errorbar="sd", orient="h"
-    )
+    sns.barplot(data=runs, y="model", x="test", hue="dim", ax=ax, errorbar="sd", orient="h")
     ax.set_xlim(0, 1)
     ax.set_xlabel("test accuracy (mean +- sd over splits and seeds)")
     ax.set_ylabel("model")

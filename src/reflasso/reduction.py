@@ -46,8 +46,10 @@ class Reduction:
         """Map embeddings (n, D) to reduced points (n, dim); rows are mapped independently."""
         Z = _as_matrix(Z, "Z")
         if Z.shape[1] != self.input_dim:
-            raise DataError(f"this {self.method} reduction was fitted on {self.input_dim}-"
-                            f"dimensional embeddings, got {Z.shape[1]} columns")
+            raise DataError(
+                f"this {self.method} reduction was fitted on {self.input_dim}-"
+                f"dimensional embeddings, got {Z.shape[1]} columns"
+            )
         return ((Z - self.mean) / self.scale) @ self.components.T
 
     def inverse_transform(self, X) -> np.ndarray:
@@ -110,8 +112,9 @@ def fit_reduction(
     Z_train = _as_matrix(Z_train, "Z_train")
     n, D = Z_train.shape
     if not isinstance(dim, (int, np.integer)) or not 1 <= dim <= min(n, D):
-        raise DataError(f"dim must be an integer in 1..{min(n, D)} (rows and columns of "
-                        f"Z_train), got {dim!r}")
+        raise DataError(
+            f"dim must be an integer in 1..{min(n, D)} (rows and columns of Z_train), got {dim!r}"
+        )
     mean = Z_train.mean(axis=0)
     std = Z_train.std(axis=0)
     scale = np.where(std > 1e-12 * max(1.0, float(np.abs(mean).max())), std, 1.0)
@@ -122,8 +125,9 @@ def fit_reduction(
         components = np.random.default_rng(seed).normal(0.0, 1.0 / np.sqrt(D), (dim, D))
     else:
         components = _pls_directions(standardised, y_train, dim, n)
-    return Reduction(method, mean, scale, components, _variance_ratio(standardised, components),
-                     int(seed))
+    return Reduction(
+        method, mean, scale, components, _variance_ratio(standardised, components), int(seed)
+    )
 
 
 def reduce_train_test(
@@ -146,12 +150,14 @@ def _pls_directions(standardised: np.ndarray, y_train, dim: int, n: int) -> np.n
     from sklearn.cross_decomposition import PLSRegression
 
     if y_train is None:
-        raise DataError("method='pls' is supervised: pass y_train (labels or targets of the "
-                        "training rows)")
+        raise DataError(
+            "method='pls' is supervised: pass y_train (labels or targets of the training rows)"
+        )
     y = np.asarray(y_train, dtype=float).reshape(-1)
     if y.shape[0] != n or not np.isfinite(y).all():
-        raise DataError(f"y_train must hold {n} finite values (one per training row), "
-                        f"got shape {y.shape}")
+        raise DataError(
+            f"y_train must hold {n} finite values (one per training row), got shape {y.shape}"
+        )
     if np.ptp(y) == 0:
         raise DataError("y_train is constant; PLS needs both classes (or a varying target)")
     # data are standardised already; PLS scores are then standardised @ x_rotations_

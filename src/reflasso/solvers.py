@@ -4,11 +4,12 @@
 
 - ``solve_clarabel``: the reference convex program, cvxpy with CLARABEL named explicitly
   and tight tolerances.  Needs the whole matrix A; for small dictionaries.
-- ``solve_fast``: working-set coordinate descent for large dictionaries.  The intercept
-  is removed exactly by centring A and y.  Each round solves the Lasso on a small set of
-  columns with scikit-learn's Cython coordinate descent (Gram form), polishes the result
-  by solving the KKT equations on its support, then checks the duality gap over the
-  whole dictionary and adds the columns that violate dual feasibility most.
+- ``solve_fast``: a working-set method for large dictionaries.  The intercept is
+  removed exactly by centring A and y.  Each round solves the Lasso on a small set of
+  columns (CLARABEL called directly, without cvxpy), polishes the result by solving
+  the KKT equations on its support, then checks the duality gap over the whole
+  dictionary and rebuilds the working set from the support and the columns that
+  violate dual feasibility most.
 
 Both return (z, xi); objectives are always recomputed with ``lasso_objective``.
 """
@@ -47,6 +48,8 @@ class DictionaryColumns:
         """(n, k) matrix of the selected columns (index array or slice)."""
         if getattr(self, "dense", None) is not None:
             return self.dense[:, columns]
+        if not isinstance(columns, slice) and len(columns) == 0:
+            return np.zeros((len(self.X), 0))
         return evaluate_unit_chains(self.X, self.W[columns], self.b1[columns], self.C[columns])
 
     def correlate(self, vector: np.ndarray) -> np.ndarray:
@@ -93,6 +96,11 @@ def solve_clarabel(A: np.ndarray, y: np.ndarray, beta: float, *, tol: float = 1e
     import cvxpy as cp
 
     n, p = A.shape
+    centred_y = y - y.mean()
+    if np.max(np.abs(A.T @ centred_y), initial=0.0) <= beta:
+        # the exact optimality condition of z = 0 (beta >= beta_max); an interior-point
+        # solve would return a tiny non-zero z instead
+        return np.zeros(p), float(y.mean())
     z, xi, residual = cp.Variable(p), cp.Variable(), cp.Variable(n)
     problem = cp.Problem(
         cp.Minimize(0.5 * cp.sum_squares(residual) + beta * cp.norm1(z)),
@@ -113,12 +121,15 @@ def solve_clarabel(A: np.ndarray, y: np.ndarray, beta: float, *, tol: float = 1e
 
 
 def solve_fast(columns: DictionaryColumns, y: np.ndarray, beta: float, *,
-               gap_tol: float = 1e-10, max_rounds: int = 60, initial_size: int | None = None):
-    """Working-set coordinate descent; returns (z, xi, info).
+               gap_tol: float = 1e-10, max_rounds: int = 100):
+    """Working-set solver for large dictionaries; returns (z, xi, info).
 
-    Stops when the duality gap over the whole dictionary is at most
-    ``gap_tol * primal`` (relative).  ``info`` has the rounds, final gap and
-    working-set size.
+    Round t solves the Lasso on a working set W_t (small, exact), then scores every
+    column by |A_j . r| with the new residual r.  W_(t+1) = the support plus the
+    highest-scoring columns, size max(2 |support|, |W_t| + n): the set is pruned to
+    what matters but still grows, so the loop cannot cycle.  Stops when the duality
+    gap over the whole dictionary is at most ``gap_tol * primal`` or no column outside
+    the working set violates |A_j . r| <= beta.  ``info``: rounds, gap, working-set size.
     """
     y = np.asarray(y, dtype=float)
     n, p = len(y), columns.size
@@ -132,8 +143,7 @@ def solve_fast(columns: DictionaryColumns, y: np.ndarray, beta: float, *,
     if np.max(np.abs(correlations), initial=0.0) <= beta:
         return coef, y_mean, info  # z = 0 is optimal (beta >= beta_max)
 
-    size = initial_size or max(2 * n, 64)
-    working = _top_violators(correlations, beta, size, exclude=np.array([], dtype=int))
+    working = _best_columns(np.abs(correlations), min(p, 2 * n))
     for rounds in range(1, max_rounds + 1):
         block = columns.take(working)
         block_mean = block.mean(axis=0)
@@ -147,12 +157,13 @@ def solve_fast(columns: DictionaryColumns, y: np.ndarray, beta: float, *,
         primal, gap = duality_gap(residual, correlations, centred_y, coef, beta)
         info.update(rounds=rounds, gap=gap, relative_gap=gap / max(primal, 1e-300),
                     working_set=len(working))
-        if gap <= gap_tol * primal:
-            break
-        new = _top_violators(correlations, beta, max(len(working), 32), exclude=working)
-        if len(new) == 0:
+        score = np.abs(correlations)
+        score[working] = 0.0
+        if gap <= gap_tol * primal or score.max() <= beta:
             break  # optimal up to the accuracy of the working-set solve
-        working = np.concatenate([working, new])
+        support = working[sub_coef != 0]
+        score[support] = np.inf
+        working = _best_columns(score, min(p, max(2 * len(support), len(working) + n)))
     else:
         warnings.warn(f"fast Lasso solver stopped after {max_rounds} rounds with relative "
                       f"duality gap {info['relative_gap']:.3g}", RuntimeWarning, stacklevel=2)
@@ -160,15 +171,11 @@ def solve_fast(columns: DictionaryColumns, y: np.ndarray, beta: float, *,
     return coef, intercept, info
 
 
-def _top_violators(correlations, beta, count, exclude):
-    """Indices of the ``count`` columns with the largest |A_j . r| above beta (or the
-    largest overall in the first round), skipping ``exclude``."""
-    score = np.abs(correlations).copy()
-    score[exclude] = -np.inf
-    candidates = np.flatnonzero(score > beta) if len(exclude) else np.arange(len(score))
-    if len(candidates) > count:
-        candidates = candidates[np.argpartition(-score[candidates], count - 1)[:count]]
-    return candidates
+def _best_columns(score: np.ndarray, count: int) -> np.ndarray:
+    """Indices of the ``count`` largest scores, in increasing index order."""
+    if count >= len(score):
+        return np.arange(len(score))
+    return np.sort(np.argpartition(-score, count - 1)[:count])
 
 
 def _solve_subproblem(centred, centred_y, beta):
@@ -201,32 +208,68 @@ def _solve_subproblem(centred, centred_y, beta):
         raise RuntimeError(f"CLARABEL failed on a working set ({solution.status})")
     coef = np.asarray(solution.x[:k], dtype=float)
     coef[np.abs(coef) <= 1e-9 * max(1.0, np.abs(coef).max())] = 0.0
-    gram = centred.T @ centred
-    return _polish(gram, centred.T @ centred_y, centred_y, beta, coef)
+    return polish(centred, centred_y, beta, coef)
 
 
-def _polish(gram, centred_xy, centred_y, beta, coef):
-    """Solve the KKT equations G_SS z_S = A_S^T y - beta sign(z_S) on the support S.
+def polish(centred: np.ndarray, centred_y: np.ndarray, beta: float,
+           coef: np.ndarray, steps: int = 3) -> np.ndarray:
+    """Make an approximate Lasso solution (centred problem) exact and sparse.
 
-    Exact when the approximate solution has the right support and signs; kept only if
-    the signs survive and the objective does not increase.
+    Repeats ``_kkt_step`` a few times and returns the iterate with the lowest objective
+    (the input included), so a wrong support or sign pattern is harmless.
     """
-    # Columns with a small coefficient that are not tight (|A_j.r| < beta) are noise of
-    # the interior-point solve and belong outside the support.
-    tight = np.abs(centred_xy - gram @ coef) >= beta * (1 - 1e-4)
+
+    def objective(z):
+        r = centred_y - centred @ z
+        return 0.5 * r @ r + beta * np.abs(z).sum()
+
+    best, best_objective = coef, objective(coef)
+    for _ in range(steps):
+        coef = _kkt_step(centred, centred_y, beta, coef)
+        if coef is None:
+            break
+        value = objective(coef)
+        if value < best_objective:
+            best, best_objective = coef, value
+    return best
+
+
+def _kkt_step(centred, centred_y, beta, coef):
+    """One exact step on the support S (signs s) of ``coef``, or None without one.
+
+    The optimal residual r solves A_S^T r = beta s with r in y + range(A_S): the KKT
+    equations, solved with a minimum-norm solve.  Any z with A_S z = y - r and
+    sign(z_S) = s has the same (optimal) objective, because the penalty then equals
+    r.(y - r); if the minimum-norm z has wrong signs, a non-negative least-squares fit
+    on the signed columns finds a basic one (independent columns, so the next step's
+    solve is unique).
+    """
+    from scipy.optimize import nnls
+
+    # small coefficients of columns that are not tight (|A_j.r| < beta) are noise of
+    # the interior-point solve: they belong outside the support
+    residual = centred_y - centred @ coef
+    tight = np.abs(centred.T @ residual) >= beta * (1 - 1e-4)
     support = np.flatnonzero((coef != 0) & tight)
     if len(support) == 0:
-        return coef
+        return None
     signs = np.sign(coef[support])
-    rhs = centred_xy[support] - beta * signs
-    solution = np.linalg.lstsq(gram[np.ix_(support, support)], rhs, rcond=None)[0]
-    if np.any(np.sign(solution) != signs):
-        return coef
+    signed = centred[:, support] * signs
+    magnitudes = _min_norm_solve(signed, signed.T @ centred_y - beta)
+    if np.any(magnitudes <= 0):
+        magnitudes, _ = nnls(signed, signed @ magnitudes, maxiter=50 * len(support))
     polished = np.zeros_like(coef)
-    polished[support] = solution
+    polished[support] = signs * magnitudes
+    return polished
 
-    def objective(z):  # 1/2||y - A z||^2 = 1/2 y.y - z.A^T y + 1/2 z.G z
-        return 0.5 * centred_y @ centred_y - z @ centred_xy + 0.5 * z @ gram @ z + beta * np.abs(
-            z).sum()
 
-    return polished if objective(polished) <= objective(coef) else coef
+def _min_norm_solve(matrix, rhs):
+    """Minimum-norm solution of (M^T M) z = rhs through the thin SVD of M (n x k).
+
+    Costs O(n^2 k) instead of O(k^3): supports can hold many columns that coincide on
+    the data, while n stays small.
+    """
+    _, singular, right = np.linalg.svd(matrix, full_matrices=False)
+    keep = singular > singular.max(initial=0.0) * max(matrix.shape) * np.finfo(float).eps
+    right, singular = right[keep], singular[keep]
+    return right.T @ ((right @ rhs) / singular**2)

@@ -28,8 +28,10 @@ for run in params.train:
             pd.DataFrame({"x1": line[:, 0], "prediction": result.predict(line)}), run, TRAIN_KEYS
         )
     )
+    # the window of the curves (data range widened by half on each side): reflections
+    # 2x_j - x_k of the outer points lie outside the data
     levels = multilevel_symmetry(
-        line_function(result.predict), X[:, 0], X[:, 0].min(), X[:, 0].max(), levels=LEVELS
+        line_function(result.predict), X[:, 0], line[:, 0].min(), line[:, 0].max(), levels=LEVELS
     )
     row = {key: run[key] for key in TRAIN_KEYS}
     row["symmetry"] = multilevel_score(levels)

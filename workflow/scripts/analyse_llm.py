@@ -34,10 +34,10 @@ NAME = re.compile(r"-[a-z]+(?P<dim>\d+)-s(?P<split>\d+)$")
 
 def describe(dataset: str) -> dict:
     match = NAME.search(dataset)
-    return {"dataset": dataset, "dim": int(match["dim"]), "split": int(match["split"])}
+    return {"dataset": dataset, "dim": int(match["dim"]), "split_seed": int(match["split"])}
 
 
-datasets = sorted(params.data, key=lambda d: (describe(d)["dim"], describe(d)["split"]))
+datasets = sorted(params.data, key=lambda d: (describe(d)["dim"], describe(d)["split_seed"]))
 shown = datasets[0]  # the figure's data set: lowest dimension, first split
 data = {name: load_data(path) for name, path in params.data.items()}
 predictions, curves, kinks = [], [], []
@@ -73,7 +73,7 @@ for name in datasets:
     tags = {**describe(name), "model": "linear", "seed": 0}
     predictions.append(linear_baseline_predictions(data[name]).assign(**tags))
 
-runs = accuracy_rows(pd.concat(predictions), ["dataset", "dim", "split", "model", "seed"])
+runs = accuracy_rows(pd.concat(predictions), ["dataset", "dim", "split_seed", "model", "seed"])
 runs.to_csv(output.runs, index=False)
 summary = summarise(runs, ["dim", "model"], ["train", "test"])
 write_table(

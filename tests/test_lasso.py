@@ -1,0 +1,178 @@
+"""fit_lasso, beta_max and the two solvers (paper.md section 2)."""
+
+import numpy as np
+import pytest
+
+from reflasso.certificate import random_unit_chains
+from reflasso.dictionary import Dictionary, build_dictionary
+from reflasso.io import DataError
+from reflasso.lasso import LassoFit, beta_max, fit_lasso
+from reflasso.solvers import DictionaryColumns, lasso_objective, solve_fast
+
+
+def random_problem(n, d, seed, labels=False):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    y = rng.choice([-1.0, 1.0], size=n) if labels else rng.normal(size=n)
+    return X, y
+
+
+def random_dictionary(X, depth, size, seed):
+    W, b1, C = random_unit_chains(X, depth, size, np.random.default_rng(seed))
+    return Dictionary(depth, W, b1, C, "random")
+
+
+@pytest.mark.parametrize(("n", "d", "depth"), [(6, 1, 2), (7, 1, 3), (6, 2, 2), (6, 2, 3)])
+@pytest.mark.parametrize("factor", [1.0, 3.0])
+def test_beta_at_or_above_beta_max_gives_zero(n, d, depth, factor):
+    X, y = random_problem(n, d, seed=n + d + depth)
+    beta = factor * beta_max(X, y, depth)
+    for solver in ("clarabel", "fast"):
+        fit = fit_lasso(X, y, depth=depth, beta=beta, solver=solver)
+        assert fit.n_active == 0 and not fit.coef.any()
+        # xi = mean(y) exactly up to the rounding of a mean (1e-12)
+        assert fit.intercept == pytest.approx(y.mean(), abs=1e-12)
+        assert fit.objective == pytest.approx(0.5 * np.sum((y - y.mean()) ** 2), rel=1e-12)
+
+
+@pytest.mark.parametrize(("n", "d", "depth"), [(6, 1, 2), (7, 1, 3), (6, 2, 3)])
+def test_just_below_beta_max_is_not_zero(n, d, depth):
+    # beta_max is the threshold from both sides: 1% below it z = 0 is no longer optimal
+    X, y = random_problem(n, d, seed=n + d + depth)
+    fit = fit_lasso(X, y, depth=depth, beta=0.99 * beta_max(X, y, depth), solver="fast")
+    assert fit.n_active >= 1
+    assert fit.objective < 0.5 * np.sum((y - y.mean()) ** 2)
+
+
+CROSS_CASES = [  # (n, d, depth, beta, labels): exact dictionaries, small to moderate beta
+    (10, 2, 3, 0.01, True),
+    (6, 1, 4, 1e-3, False),
+    (12, 2, 2, 0.05, False),
+    (9, 3, 2, 0.02, True),
+]
+
+
+@pytest.mark.parametrize(("n", "d", "depth", "beta", "labels"), CROSS_CASES)
+def test_solvers_agree_on_exact_dictionary(n, d, depth, beta, labels):
+    X, y = random_problem(n, d, seed=7 * n + d, labels=labels)
+    reference = fit_lasso(X, y, depth=depth, beta=beta, solver="clarabel", n_random=100)
+    fast = fit_lasso(
+        X, y, depth=depth, beta=beta, dictionary=reference.dictionary, solver="fast", n_random=100
+    )
+    # the brief's agreement target: objective to 1e-7 relative
+    assert fast.objective == pytest.approx(reference.objective, rel=1e-7)
+    # fitted values are unique; interior-point accuracy (gap 1e-10) bounds their error
+    # by about sqrt(2 * gap) ~ 1e-5, so 1e-4 leaves a margin
+    np.testing.assert_allclose(fast.predict(X), reference.predict(X), atol=1e-4)
+
+
+def test_solvers_agree_on_large_random_dictionary():
+    # near interpolation (small beta) on many correlated columns: the hard case for
+    # coordinate descent that made the fast path use exact working-set solves
+    X, y = random_problem(30, 1, seed=3)
+    dictionary = random_dictionary(X, 4, 3000, seed=4)
+    reference = fit_lasso(
+        X, y, depth=4, beta=1e-4, dictionary=dictionary, solver="clarabel", n_random=100
+    )
+    fast = fit_lasso(X, y, depth=4, beta=1e-4, dictionary=dictionary, solver="fast", n_random=100)
+    assert fast.objective == pytest.approx(reference.objective, rel=1e-7)  # target 1e-7
+    np.testing.assert_allclose(fast.predict(X), reference.predict(X), atol=1e-4)  # as above
+
+
+def test_chunked_columns_match_dense():
+    X, y = random_problem(15, 2, seed=5)
+    dictionary = random_dictionary(X, 3, 700, seed=6)
+    dense = DictionaryColumns(dictionary, X)
+    chunked = DictionaryColumns(dictionary, X, max_bytes=8 * 15 * 64)  # 64-column chunks
+    assert dense.dense is not None and chunked.dense is None
+    residual = y - y.mean()
+    # same numbers computed in blocks: equal up to summation order (1e-12)
+    np.testing.assert_allclose(
+        chunked.correlate(residual), dense.correlate(residual), rtol=1e-12, atol=1e-12
+    )
+    z_dense, xi_dense, _ = solve_fast(dense, y, 0.02)
+    z_chunk, xi_chunk, _ = solve_fast(chunked, y, 0.02)
+    A = dense.matrix()
+    objective_dense = lasso_objective(A @ z_dense + xi_dense, y, z_dense, 0.02)
+    objective_chunk = lasso_objective(A @ z_chunk + xi_chunk, y, z_chunk, 0.02)
+    assert objective_chunk == pytest.approx(objective_dense, rel=1e-9)  # same algorithm
+
+
+def test_predict_matches_feature_matrix_and_objective():
+    X, y = random_problem(8, 2, seed=11)
+    fit = fit_lasso(X, y, depth=3, beta=0.05, n_random=100)
+    A = fit.dictionary.evaluate(X)
+    fitted = A @ fit.coef + fit.intercept
+    np.testing.assert_allclose(fit.predict(X), fitted, atol=1e-12)  # same sums, reordered
+    expected = 0.5 * np.sum((fitted - y) ** 2) + fit.beta * np.abs(fit.coef).sum()
+    assert fit.objective == pytest.approx(expected, rel=1e-12)  # definition, paper.md 2
+    assert fit.n_active == np.count_nonzero(fit.coef)
+
+
+def test_collinear_2d_data_equals_1d_problem():
+    # points (t, 0) in R^2 (the "simulated" experiment): with ||w||_1 = 1 a chain tilted
+    # off the first axis is a shrunk copy of an axis-aligned one, so the 2-D Lasso has
+    # the 1-D optimum (documented behaviour for collinear data)
+    t = np.array([0.0, 2.0, 6.0, 7.0, 9.0])
+    y = np.array([0.0, 0.0, 3.0, 3.0, 1.0])
+    for depth in (2, 3):
+        one = fit_lasso(t[:, None], y, depth=depth, beta=1e-2, n_random=100)
+        two = fit_lasso(np.c_[t, np.zeros_like(t)], y, depth=depth, beta=1e-2, n_random=100)
+        assert two.objective == pytest.approx(one.objective, rel=1e-7)  # solver accuracy
+
+
+def test_save_load_round_trip(tmp_path):
+    X, y = random_problem(7, 2, seed=2)
+    fit = fit_lasso(X, y, depth=3, beta=0.03, n_random=500)
+    fit.save(tmp_path)
+    loaded = LassoFit.load(tmp_path)
+    assert loaded.objective == pytest.approx(fit.objective, rel=1e-14)  # recomputed, same data
+    np.testing.assert_array_equal(loaded.coef, fit.coef)
+    X_new = np.random.default_rng(0).normal(size=(20, 2)) * 3
+    np.testing.assert_array_equal(loaded.predict(X_new), fit.predict(X_new))
+    assert loaded.certificate(n_random=500) == fit.certificate(n_random=500)
+    assert len(loaded.dictionary.meaning) == fit.dictionary.size
+    with np.load(tmp_path / "solution.npz", allow_pickle=False) as data:
+        assert {"coef", "intercept", "W", "b1", "C", "X", "y", "depth", "beta"} <= set(data.files)
+
+
+GOOD_X, GOOD_Y = np.array([[0.0], [1.0], [3.0]]), np.array([0.0, 1.0, 0.0])
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "kwargs", "message"),
+    [
+        (np.array([[0.0], [np.nan], [1.0]]), GOOD_Y, {}, "NaN or inf"),
+        (GOOD_X, np.array([0.0, np.inf, 1.0]), {}, "NaN or inf"),
+        (np.array([[0.0]]), np.array([1.0]), {}, "at least 2"),
+        (GOOD_X, np.array([0.0, 1.0]), {}, "rows but y"),
+        (np.zeros((3, 1)), GOOD_Y, {}, "identical"),
+        (GOOD_X, GOOD_Y, {"depth": 1}, "depth"),
+        (GOOD_X, GOOD_Y, {"depth": 2.5}, "depth"),
+        (GOOD_X, GOOD_Y, {"beta": 0.0}, "beta"),
+        (GOOD_X, GOOD_Y, {"beta": -1.0}, "beta"),
+        (GOOD_X, GOOD_Y, {"beta": float("nan")}, "beta"),
+        (GOOD_X, GOOD_Y, {"beta": float("inf")}, "beta"),
+        (GOOD_X, GOOD_Y, {"solver": "sgd"}, "solver"),
+    ],
+)
+def test_bad_input_raises_clear_error(X, y, kwargs, message):
+    arguments = {"depth": 2, "beta": 0.1, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        fit_lasso(X, y, **arguments)
+
+
+def test_dictionary_of_wrong_depth_or_dimension_is_rejected():
+    dictionary = build_dictionary(GOOD_X, 3)
+    with pytest.raises(ValueError, match="depth"):
+        fit_lasso(GOOD_X, GOOD_Y, depth=2, beta=0.1, dictionary=dictionary)
+    with pytest.raises(ValueError, match="inputs"):
+        fit_lasso(np.c_[GOOD_X, GOOD_X], GOOD_Y, depth=3, beta=0.1, dictionary=dictionary)
+
+
+def test_predict_rejects_bad_points():
+    fit = fit_lasso(GOOD_X, GOOD_Y, depth=2, beta=0.1, n_random=10)
+    with pytest.raises(DataError, match="shape"):
+        fit.predict(np.zeros((2, 2)))
+    with pytest.raises(DataError, match="NaN"):
+        fit.predict(np.array([[np.nan]]))
