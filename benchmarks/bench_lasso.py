@@ -41,8 +41,14 @@ def run_one(n: int, solver: str) -> dict:
     start = time.perf_counter()
     dictionary = build_dictionary(X, DEPTH, "exact")
     build = time.perf_counter() - start
-    fit = fit_lasso(X, y, depth=DEPTH, beta=BETA, dictionary=dictionary,
-                    solver="fast" if solver == "pipeline" else solver)
+    fit = fit_lasso(
+        X,
+        y,
+        depth=DEPTH,
+        beta=BETA,
+        dictionary=dictionary,
+        solver="fast" if solver == "pipeline" else solver,
+    )
     total = time.perf_counter() - start
     return {
         "n": n,
@@ -99,9 +105,11 @@ def main() -> None:
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| n | solver | columns | solve s | total s | peak RSS GB | objective | "
-             "rel. gap to CLARABEL | speed-up | kkt_max | random_max |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| n | solver | columns | solve s | total s | peak RSS GB | objective | "
+        "rel. gap to CLARABEL | speed-up | kkt_max | random_max |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     reference = {r["n"]: r for r in rows if r.get("solver") == "clarabel" and "error" not in r}
     for r in rows:
         if "error" in r:
@@ -116,7 +124,8 @@ def table(rows: list[dict]) -> str:
         lines.append(
             f"| {r['n']} | {r['solver']} | {r['columns']:,} | {r['solve_s']:.2f} | "
             f"{r['total_s']:.2f} | {r['peak_rss_gb']:.2f} | {r['objective']:.10f} | {gap} | "
-            f"{speed} | {cert['kkt_max']:.10f} | {cert['random_max']:.6f} |")
+            f"{speed} | {cert['kkt_max']:.10f} | {cert['random_max']:.6f} |"
+        )
     return "\n".join(lines)
 
 

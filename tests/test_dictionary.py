@@ -347,3 +347,44 @@ def test_dictionary_follows_translation_and_scaling(scale, offset):
         A = base.evaluate(X)
         B = moved.evaluate(X * scale + offset) / scale
         assert missing_columns(B, A) == 0
+
+
+def lasso_optimum(A, y, beta):
+    """1/2 ||A z + xi - y||^2 + beta ||z||_1 (paper.md section 2), solved by CLARABEL."""
+    import cvxpy as cp
+
+    z, xi = cp.Variable(A.shape[1]), cp.Variable()
+    objective = 0.5 * cp.sum_squares(A @ z + xi - y) + beta * cp.norm1(z)
+    problem = cp.Problem(cp.Minimize(objective))
+    problem.solve(solver=cp.CLARABEL)
+    return problem.value
+
+
+@pytest.mark.parametrize("d,depth,n", [(2, 3, 7), (3, 2, 8)])
+def test_extra_random_chains_do_not_lower_the_lasso_optimum(d, depth, n):
+    # The reductions (c >= 0, merged signs/constants/multiples) must keep the Lasso
+    # optimum of all unit chains: adding 3,000 random chains cannot lower it.  (On
+    # these data, keeping every third column instead makes the extra chains lower
+    # the optimum by 0.01-10%: the check can fail.)
+    rng = np.random.default_rng(7 * n + depth)
+    X = rng.standard_normal((n, d))
+    y = rng.standard_normal(n)
+    A = build_dictionary(X, depth).evaluate(X)
+    extra = evaluate_unit_chains(X, *random_unit_chains(X, depth, 3000, rng))
+    for beta in (0.01, 0.1):
+        exact, more = lasso_optimum(A, y, beta), lasso_optimum(np.hstack([A, extra]), y, beta)
+        # CLARABEL's default accuracy is ~1e-8 relative; optima are O(0.01-1)
+        assert more >= exact * (1 - 1e-6) - 1e-9
+
+
+def test_two_layer_closed_form_equals_exact_in_two_dimensions():
+    X = np.random.default_rng(13).standard_normal((8, 2))
+    exact = build_dictionary(X, 2).evaluate(X)
+    closed = build_dictionary(X, 2, "closed-form").evaluate(X)
+    assert missing_columns(exact, closed) == 0 and missing_columns(closed, exact) == 0
+
+
+def test_sampled_budget_is_checked_before_sampling():
+    X = np.random.default_rng(14).standard_normal((50, 300))
+    with pytest.raises(DictionaryTooLarge, match="sampled"):
+        build_dictionary(X, 3, "sampled", n_samples=10**7)  # ~4e10 bytes > 2 GB

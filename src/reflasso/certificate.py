@@ -50,8 +50,11 @@ def random_unit_chains(X: np.ndarray, depth: int, count: int, rng: np.random.Gen
     projections = X @ W.T  # (n, count)
     low, high = projections.min(axis=0), projections.max(axis=0)
     margin = 0.1 * (high - low)
-    b1 = -np.where(half, projections[rng.integers(n, size=count), np.arange(count)],
-                   rng.uniform(low - margin, high + margin))
+    b1 = -np.where(
+        half,
+        projections[rng.integers(n, size=count), np.arange(count)],
+        rng.uniform(low - margin, high + margin),
+    )
     C = np.zeros((count, depth - 2))
     h = np.abs(projections + b1)
     for level in range(depth - 2):
@@ -62,8 +65,9 @@ def random_unit_chains(X: np.ndarray, depth: int, count: int, rng: np.random.Gen
     return W, b1, C
 
 
-def max_random_correlation(X: np.ndarray, dual: np.ndarray, depth: int, count: int,
-                           seed: int, chunk: int = 5_000) -> float:
+def max_random_correlation(
+    X: np.ndarray, dual: np.ndarray, depth: int, count: int, seed: int, chunk: int = 5_000
+) -> float:
     """max |g(X) . dual| over ``count`` random unit chains (in chunks)."""
     rng = np.random.default_rng(seed)
     best = 0.0
@@ -73,10 +77,19 @@ def max_random_correlation(X: np.ndarray, dual: np.ndarray, depth: int, count: i
     return best
 
 
-def lasso_certificate(columns, X: np.ndarray, y: np.ndarray, coef: np.ndarray,
-                      intercept: float, beta: float, depth: int, *,
-                      n_random: int = DEFAULT_RANDOM, seed: int = 0,
-                      tol: float = DEFAULT_TOL) -> dict:
+def lasso_certificate(
+    columns,
+    X: np.ndarray,
+    y: np.ndarray,
+    coef: np.ndarray,
+    intercept: float,
+    beta: float,
+    depth: int,
+    *,
+    n_random: int = DEFAULT_RANDOM,
+    seed: int = 0,
+    tol: float = DEFAULT_TOL,
+) -> dict:
     """The certificate of paper.md 3.5 as a dict of plain numbers.
 
     ``columns`` is a ``solvers.DictionaryColumns`` of the dictionary on X.

@@ -37,13 +37,13 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from .chains import evaluate_unit_chains
-from .geometry import generalized_cross_product, reflect_point
+from .geometry import generalized_cross_product, hyperplane_normal, reflect_point
 from .io import DataError, check_xy
 
 KINDS = ("exact", "closed-form", "sampled")
 FLOAT_BYTES = 8
 # Relative tolerances (w.r.t. the data spread / row norms); see docs/dictionaries.md.
-QUANTUM = 1e-9  # columns equal to this fraction of the data spread are duplicates
+QUANTUM = 1e-9  # columns equal to this fraction of their own range are duplicates
 DEPENDENT = 1e-10  # |null vector| below this times the Hadamard bound: rows dependent
 WORK_BYTES = 8e6  # working memory of one chunk of candidates (cache-sized: faster)
 ENUMERATION_SLACK = 8.0  # candidates per kept column allowed before enumerating
@@ -55,6 +55,11 @@ class DictionaryTooLarge(MemoryError):
 
 @dataclass
 class Dictionary:
+    """Unit chains g_j (rows of W, b1, C) of one depth, with a ``meaning`` row per column.
+
+    Build one with ``build_dictionary``; ``evaluate(X)`` is the Lasso's feature matrix.
+    """
+
     depth: int
     W: np.ndarray  # (p, d), rows with ||w||_1 = 1
     b1: np.ndarray  # (p,)
@@ -122,8 +127,8 @@ def _too_large(what: str, columns: int, nbytes: float, max_bytes: float) -> Dict
     return DictionaryTooLarge(
         f"{what}: about {columns:,} columns, {nbytes / 1e9:.3g} GB, over the memory budget "
         f"max_bytes={max_bytes / 1e9:.3g} GB. Alternatives: kind='sampled' with "
-        "n_samples=<count>, fewer points, a lower depth, kind='closed-form' (paper "
-        "sub-library, not exact for L >= 4), or a larger max_bytes."
+        "n_samples=<count>, fewer points, a lower depth, kind='closed-form' (the paper's "
+        "families: smaller, exact only for L = 2), or a larger max_bytes."
     )
 
 
@@ -188,7 +193,11 @@ def _check_kind(kind: str) -> None:
 
 
 def _check_depth(depth) -> int:
-    if int(depth) != depth or depth < 2:
+    try:
+        valid = int(depth) == depth and depth >= 2
+    except (TypeError, ValueError):
+        valid = False
+    if not valid:
         raise ValueError(f"depth must be an integer >= 2 (got {depth!r})")
     return int(depth)
 
@@ -542,18 +551,11 @@ def _closed_form(points: np.ndarray, depth: int, keeper: _UniqueColumns) -> None
     _multilevel_features(points, depth, W, b1, info, keeper)
 
 
-def _spanning_sets(pool: np.ndarray, d: int, chunk: int):
-    """(d-1)-subsets of the pool's vectors, in chunks: (B, d-1) index arrays."""
-    yield from _combination_chunks(len(pool), d - 1, chunk)
-
-
 def _normals(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Unit-l1 generalized cross products of (B, d-1, d) and the mask of non-degenerate."""
-    normal = generalized_cross_product(vectors)
-    scale = np.abs(normal).sum(axis=1)
-    hadamard = np.prod(np.linalg.norm(vectors, axis=2), axis=1) if vectors.shape[1] else 1.0
-    ok = scale > DEPENDENT * hadamard
-    return normal[ok] / scale[ok, None], ok
+    """Unit-l1 normals of (B, d-1, d) spanning sets, and the mask of non-degenerate ones."""
+    normal = hyperplane_normal(vectors, rtol=DEPENDENT)
+    ok = ~np.isnan(normal[:, 0])
+    return normal[ok], ok
 
 
 def _wedge_features(points: np.ndarray):
@@ -564,7 +566,7 @@ def _wedge_features(points: np.ndarray):
     for anchor in range(n):
         pool = np.concatenate([points - points[anchor], axes])
         codes = np.concatenate([np.arange(n), -1 - np.arange(d)])  # point n, or axis i
-        for sets in _spanning_sets(pool, d, 100_000):
+        for sets in _combination_chunks(len(pool), d - 1, 100_000):
             w, ok = _normals(pool[sets])
             Ws.append(w)
             b1s.append(-w @ points[anchor])
@@ -586,31 +588,40 @@ def _reflection_features(points: np.ndarray, keeper: _UniqueColumns) -> None:
     the two-layer wedge feature as a depth-3 chain).
     """
     n, d = points.shape
-    axes = np.eye(d)
     codes = np.concatenate([np.tile(np.arange(n), 3), -1 - np.arange(d)])
     refs = np.concatenate([np.repeat(np.arange(3), n), np.full(d, -1)]).astype(np.int8)
+    kinks = np.arange(n)
     for anchor in range(n):
-        for kink in range(n):
-            mirrored = reflect_point(points[anchor], points[kink])
-            pool = np.concatenate(
-                [points - points[anchor], points - points[kink], points - mirrored, axes]
+        # pools[k]: x_n - x_j, x_n - x_k, x_n - (2 x_j - x_k), axes; all kinks k at once
+        mirrored = reflect_point(points[anchor], points)
+        pools = np.concatenate(
+            [
+                np.broadcast_to(points - points[anchor], (n, n, d)),
+                points[None, :, :] - points[:, None, :],
+                points[None, :, :] - mirrored[:, None, :],
+                np.broadcast_to(np.eye(d), (n, d, d)),
+            ],
+            axis=1,
+        )
+        per_chunk = max(1, keeper.chunk_size() // n)
+        for sets in _combination_chunks(len(pools[0]), d - 1, per_chunk):
+            vectors = pools[:, sets].reshape(n * len(sets), d - 1, d)  # (kink, set) flat
+            w, ok = _normals(vectors)
+            kink = np.repeat(kinks, len(sets))[ok]
+            chosen = np.tile(sets, (n, 1))[ok]
+            b1 = -w @ points[anchor]
+            c2 = np.abs(np.einsum("pd,pd->p", w, points[kink] - points[anchor]))
+            keeper.add(
+                w,
+                b1,
+                c2[:, None],
+                {
+                    "anchor": np.full(len(w), anchor, np.int32),
+                    "span": codes[chosen].astype(np.int32),
+                    "span_ref": refs[chosen],
+                    "kinks": kink[:, None].astype(np.int32),
+                },
             )
-            for sets in _spanning_sets(pool, d, keeper.chunk_size()):
-                w, ok = _normals(pool[sets])
-                b1 = -w @ points[anchor]
-                c2 = np.abs(w @ (points[kink] - points[anchor]))
-                count = len(w)
-                keeper.add(
-                    w,
-                    b1,
-                    c2[:, None],
-                    {
-                        "anchor": np.full(count, anchor, np.int32),
-                        "span": codes[sets[ok]].astype(np.int32),
-                        "span_ref": refs[sets[ok]],
-                        "kinks": np.full((count, 1), kink, np.int32),
-                    },
-                )
 
 
 def _multilevel_features(points, depth, W, b1, info, keeper) -> None:

@@ -67,16 +67,20 @@ def wedge_magnitude(vectors: np.ndarray) -> np.ndarray:
     return np.sqrt(np.clip(np.linalg.det(gram), 0.0, None))
 
 
-def hyperplane_normal(spanning: np.ndarray) -> np.ndarray:
+def hyperplane_normal(spanning: np.ndarray, rtol: float = 1e-10) -> np.ndarray:
     """Unit-l1 normal of the hyperplane spanned by d-1 vectors (..., d-1, d).
 
-    Returns NaN rows where the vectors are dependent (degenerate wedge), so callers
-    can drop them explicitly.
+    Rows whose vectors are dependent (degenerate wedge: the normal is below ``rtol``
+    times the product of the vectors' lengths, its largest possible size) are NaN, so
+    callers can drop them explicitly.
     """
+    spanning = np.asarray(spanning, dtype=float)
     normal = generalized_cross_product(spanning)
     scale = np.abs(normal).sum(axis=-1, keepdims=True)
+    bound = np.prod(np.linalg.norm(spanning, axis=-1), axis=-1)[..., None]
+    degenerate = scale <= rtol * bound
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(scale > 0, normal / np.where(scale > 0, scale, 1.0), np.nan)
+        return np.where(degenerate, np.nan, normal / np.where(degenerate, 1.0, scale))
 
 
 def distance_to_hyperplane(

@@ -63,15 +63,25 @@ class LassoFit:
             raise DataError("X_new contains NaN or inf")
         return _combination(X_new, self.dictionary, self.coef) + self.intercept
 
-    def certificate(self, n_random: int = DEFAULT_RANDOM, seed: int = 0,
-                    tol: float = DEFAULT_TOL) -> dict:
+    def certificate(
+        self, n_random: int = DEFAULT_RANDOM, seed: int = 0, tol: float = DEFAULT_TOL
+    ) -> dict:
         """The optimality certificate (paper.md 3.5); computed at fit time and cached."""
         key = (int(n_random), int(seed), float(tol))
         if key not in self._certificates:
             columns = DictionaryColumns(self.dictionary, self.X)
             self._certificates[key] = lasso_certificate(
-                columns, self.X, self.y, self.coef, self.intercept, self.beta, self.depth,
-                n_random=n_random, seed=seed, tol=tol)
+                columns,
+                self.X,
+                self.y,
+                self.coef,
+                self.intercept,
+                self.beta,
+                self.depth,
+                n_random=n_random,
+                seed=seed,
+                tol=tol,
+            )
         return dict(self._certificates[key])
 
     def to_network(self):
@@ -82,11 +92,12 @@ class LassoFit:
         j, D = self.active, self.dictionary
         if len(j) == 0:  # one chain with zero weights: the network is the constant xi
             d = self.X.shape[1]
-            return ReflectionNetwork.from_unit_chains([0.0], np.eye(1, d), [0.0],
-                                                      np.zeros((1, self.depth - 2)),
-                                                      self.intercept)
-        return ReflectionNetwork.from_unit_chains(self.coef[j], D.W[j], D.b1[j], D.C[j],
-                                                  self.intercept)
+            return ReflectionNetwork.from_unit_chains(
+                [0.0], np.eye(1, d), [0.0], np.zeros((1, self.depth - 2)), self.intercept
+            )
+        return ReflectionNetwork.from_unit_chains(
+            self.coef[j], D.W[j], D.b1[j], D.C[j], self.intercept
+        )
 
     # ------------------------------------------------------------------ persistence
 
@@ -95,33 +106,51 @@ class LassoFit:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         D = self.dictionary
-        save_npz_atomic(directory / "solution.npz", coef=self.coef,
-                        intercept=np.float64(self.intercept), W=D.W, b1=D.b1, C=D.C,
-                        X=self.X, y=self.y, depth=np.int64(self.depth),
-                        beta=np.float64(self.beta))
+        save_npz_atomic(
+            directory / "solution.npz",
+            coef=self.coef,
+            intercept=np.float64(self.intercept),
+            W=D.W,
+            b1=D.b1,
+            C=D.C,
+            X=self.X,
+            y=self.y,
+            depth=np.int64(self.depth),
+            beta=np.float64(self.beta),
+        )
         if D.meaning is not None and len(D.meaning):
             tmp = directory / ".meaning.csv.tmp"
             D.meaning.to_csv(tmp, index_label="column")
             tmp.replace(directory / "meaning.csv")
-        certificate = self.certificate() if not self._certificates else next(
-            iter(self._certificates.values()))
-        config = {"depth": self.depth, "beta": self.beta, "dictionary": D.kind,
-                  "solver": self.solver}
-        write_json_atomic(directory / "metrics.json", {
-            "objective": self.objective,
-            "intercept": self.intercept,
-            "n_active": self.n_active,
-            "n_points": int(self.X.shape[0]),
-            "dim": int(self.X.shape[1]),
+        certificate = (
+            self.certificate()
+            if not self._certificates
+            else next(iter(self._certificates.values()))
+        )
+        config = {
             "depth": self.depth,
             "beta": self.beta,
-            "dictionary": {"kind": D.kind, "size": D.size},
-            "certificate": certificate,
+            "dictionary": D.kind,
             "solver": self.solver,
-            "solver_info": self.solver_info,
-            "timing_s": self.timing,
-            "provenance": provenance(seed=None, device="cpu", config=config),
-        })
+        }
+        write_json_atomic(
+            directory / "metrics.json",
+            {
+                "objective": self.objective,
+                "intercept": self.intercept,
+                "n_active": self.n_active,
+                "n_points": int(self.X.shape[0]),
+                "dim": int(self.X.shape[1]),
+                "depth": self.depth,
+                "beta": self.beta,
+                "dictionary": {"kind": D.kind, "size": D.size},
+                "certificate": certificate,
+                "solver": self.solver,
+                "solver_info": self.solver_info,
+                "timing_s": self.timing,
+                "provenance": provenance(seed=None, device="cpu", config=config),
+            },
+        )
 
     @classmethod
     def load(cls, directory) -> LassoFit:
@@ -131,15 +160,28 @@ class LassoFit:
         with np.load(directory / "solution.npz", allow_pickle=False) as data:
             arrays = {name: data[name] for name in data.files}
         meaning_path = directory / "meaning.csv"
-        meaning = (pd.read_csv(meaning_path, index_col="column") if meaning_path.exists()
-                   else pd.DataFrame())
+        meaning = (
+            pd.read_csv(meaning_path, index_col="column")
+            if meaning_path.exists()
+            else pd.DataFrame()
+        )
         meaning.index.name = None
         depth, beta = int(arrays["depth"]), float(arrays["beta"])
-        dictionary = Dictionary(depth, arrays["W"], arrays["b1"], arrays["C"],
-                                metrics["dictionary"]["kind"], meaning)
-        fit = _make_fit(arrays["X"], arrays["y"], depth, beta, dictionary, arrays["coef"],
-                        float(arrays["intercept"]), metrics["solver"],
-                        metrics.get("solver_info", {}), metrics.get("timing_s", {}))
+        dictionary = Dictionary(
+            depth, arrays["W"], arrays["b1"], arrays["C"], metrics["dictionary"]["kind"], meaning
+        )
+        fit = _make_fit(
+            arrays["X"],
+            arrays["y"],
+            depth,
+            beta,
+            dictionary,
+            arrays["coef"],
+            float(arrays["intercept"]),
+            metrics["solver"],
+            metrics.get("solver_info", {}),
+            metrics.get("timing_s", {}),
+        )
         cert = metrics.get("certificate")
         if cert:
             fit._certificates[(cert["n_random"], cert["seed"], float(cert["tol"]))] = cert
@@ -149,9 +191,20 @@ class LassoFit:
 def _make_fit(X, y, depth, beta, dictionary, coef, intercept, solver, info, timing) -> LassoFit:
     """A LassoFit whose objective is recomputed from its own arrays."""
     objective = lasso_objective(_combination(X, dictionary, coef) + intercept, y, coef, beta)
-    return LassoFit(X=X, y=y, depth=depth, beta=beta, dictionary=dictionary, coef=coef,
-                    intercept=intercept, objective=objective, solver=solver,
-                    n_active=int(np.count_nonzero(coef)), solver_info=info, timing=timing)
+    return LassoFit(
+        X=X,
+        y=y,
+        depth=depth,
+        beta=beta,
+        dictionary=dictionary,
+        coef=coef,
+        intercept=intercept,
+        objective=objective,
+        solver=solver,
+        n_active=int(np.count_nonzero(coef)),
+        solver_info=info,
+        timing=timing,
+    )
 
 
 def _combination(X, dictionary, coef) -> np.ndarray:
@@ -165,9 +218,18 @@ def _combination(X, dictionary, coef) -> np.ndarray:
 # ------------------------------------------------------------------------- fitting
 
 
-def fit_lasso(X, y, *, depth: int, beta: float, dictionary: str | Dictionary = "exact",
-              solver: str = "auto", n_random: int = DEFAULT_RANDOM, certificate_seed: int = 0,
-              **dictionary_options) -> LassoFit:
+def fit_lasso(
+    X,
+    y,
+    *,
+    depth: int,
+    beta: float,
+    dictionary: str | Dictionary = "exact",
+    solver: str = "auto",
+    n_random: int = DEFAULT_RANDOM,
+    certificate_seed: int = 0,
+    **dictionary_options,
+) -> LassoFit:
     """Solve the Lasso of a depth-L |.| network on (X, y) and certify the solution.
 
     ``dictionary`` is a kind for ``build_dictionary`` ("exact", "closed-form",
@@ -182,8 +244,10 @@ def fit_lasso(X, y, *, depth: int, beta: float, dictionary: str | Dictionary = "
     if solver not in SOLVERS:
         raise ValueError(f"unknown solver {solver!r}; choose one of {SOLVERS}")
     if np.all(X == X[0]):
-        raise DataError(f"all {len(X)} training points are identical; the Lasso needs at "
-                        "least 2 distinct points (every feature would be constant)")
+        raise DataError(
+            f"all {len(X)} training points are identical; the Lasso needs at "
+            "least 2 distinct points (every feature would be constant)"
+        )
     timing = {}
     start = time.perf_counter()
     dictionary = _get_dictionary(X, depth, dictionary, dictionary_options)
@@ -239,8 +303,10 @@ def _get_dictionary(X, depth, dictionary, options) -> Dictionary:
     if dictionary.depth != depth or np.asarray(dictionary.C).shape[1:] != (depth - 2,):
         raise ValueError(f"dictionary has depth {dictionary.depth}, the fit asks for {depth}")
     if dictionary.size and np.asarray(dictionary.W).shape[1] != X.shape[1]:
-        raise ValueError(f"dictionary chains take {np.asarray(dictionary.W).shape[1]} inputs, "
-                         f"X has {X.shape[1]} columns")
+        raise ValueError(
+            f"dictionary chains take {np.asarray(dictionary.W).shape[1]} inputs, "
+            f"X has {X.shape[1]} columns"
+        )
     return dictionary
 
 

@@ -73,8 +73,9 @@ def lasso_objective(fitted: np.ndarray, y: np.ndarray, coef: np.ndarray, beta: f
     return float(0.5 * residual @ residual + beta * np.abs(coef).sum())
 
 
-def duality_gap(residual: np.ndarray, correlations: np.ndarray, y: np.ndarray,
-                coef: np.ndarray, beta: float) -> tuple[float, float]:
+def duality_gap(
+    residual: np.ndarray, correlations: np.ndarray, y: np.ndarray, coef: np.ndarray, beta: float
+) -> tuple[float, float]:
     """(primal, gap) at a point with residual y - A z - xi summing to zero.
 
     The dual is max lambda.y - 1/2 ||lambda||^2 subject to 1.lambda = 0 and
@@ -106,8 +107,14 @@ def solve_clarabel(A: np.ndarray, y: np.ndarray, beta: float, *, tol: float = 1e
         cp.Minimize(0.5 * cp.sum_squares(residual) + beta * cp.norm1(z)),
         [residual == A @ z + xi - y],
     )
-    problem.solve(solver=cp.CLARABEL, tol_gap_abs=tol, tol_gap_rel=tol, tol_feas=tol,
-                  tol_ktratio=1e-8, max_iter=500)
+    problem.solve(
+        solver=cp.CLARABEL,
+        tol_gap_abs=tol,
+        tol_gap_rel=tol,
+        tol_feas=tol,
+        tol_ktratio=1e-8,
+        max_iter=500,
+    )
     if problem.status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE) or z.value is None:
         raise RuntimeError(f"CLARABEL did not solve the Lasso (status {problem.status})")
     coef = np.asarray(z.value, dtype=float)
@@ -120,8 +127,14 @@ def solve_clarabel(A: np.ndarray, y: np.ndarray, beta: float, *, tol: float = 1e
 # --------------------------------------------------------------------------- fast path
 
 
-def solve_fast(columns: DictionaryColumns, y: np.ndarray, beta: float, *,
-               gap_tol: float = 1e-10, max_rounds: int = 100):
+def solve_fast(
+    columns: DictionaryColumns,
+    y: np.ndarray,
+    beta: float,
+    *,
+    gap_tol: float = 1e-10,
+    max_rounds: int = 100,
+):
     """Working-set solver for large dictionaries; returns (z, xi, info).
 
     Round t solves the Lasso on a working set W_t (small, exact), then scores every
@@ -138,8 +151,7 @@ def solve_fast(columns: DictionaryColumns, y: np.ndarray, beta: float, *,
     coef = np.zeros(p)
     correlations = columns.correlate(centred_y)
     primal, gap = duality_gap(centred_y, correlations, centred_y, coef, beta)
-    info = {"rounds": 0, "gap": gap, "relative_gap": gap / max(primal, 1e-300),
-            "working_set": 0}
+    info = {"rounds": 0, "gap": gap, "relative_gap": gap / max(primal, 1e-300), "working_set": 0}
     if np.max(np.abs(correlations), initial=0.0) <= beta:
         return coef, y_mean, info  # z = 0 is optimal (beta >= beta_max)
 
@@ -155,8 +167,9 @@ def solve_fast(columns: DictionaryColumns, y: np.ndarray, beta: float, *,
         coef[:] = 0.0
         coef[working] = sub_coef
         primal, gap = duality_gap(residual, correlations, centred_y, coef, beta)
-        info.update(rounds=rounds, gap=gap, relative_gap=gap / max(primal, 1e-300),
-                    working_set=len(working))
+        info.update(
+            rounds=rounds, gap=gap, relative_gap=gap / max(primal, 1e-300), working_set=len(working)
+        )
         score = np.abs(correlations)
         score[working] = 0.0
         if gap <= gap_tol * primal or score.max() <= beta:
@@ -165,8 +178,12 @@ def solve_fast(columns: DictionaryColumns, y: np.ndarray, beta: float, *,
         score[support] = np.inf
         working = _best_columns(score, min(p, max(2 * len(support), len(working) + n)))
     else:
-        warnings.warn(f"fast Lasso solver stopped after {max_rounds} rounds with relative "
-                      f"duality gap {info['relative_gap']:.3g}", RuntimeWarning, stacklevel=2)
+        warnings.warn(
+            f"fast Lasso solver stopped after {max_rounds} rounds with relative "
+            f"duality gap {info['relative_gap']:.3g}",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     intercept = y_mean - float(block_mean @ sub_coef)
     return coef, intercept, info
 
@@ -193,11 +210,14 @@ def _solve_subproblem(centred, centred_y, beta):
     zeros_nk = sparse.csc_matrix((n, k))
     P = sparse.block_diag([sparse.csc_matrix((2 * k, 2 * k)), eye_n], format="csc")
     q = np.concatenate([np.zeros(k), np.full(k, beta), np.zeros(n)])
-    A = sparse.vstack([
-        sparse.hstack([-sparse.csc_matrix(centred), zeros_nk, eye_n]),  # r - A z = -y
-        sparse.hstack([eye_k, -eye_k, zeros_nk.T]),  # z - t <= 0
-        sparse.hstack([-eye_k, -eye_k, zeros_nk.T]),  # -z - t <= 0
-    ], format="csc")
+    A = sparse.vstack(
+        [
+            sparse.hstack([-sparse.csc_matrix(centred), zeros_nk, eye_n]),  # r - A z = -y
+            sparse.hstack([eye_k, -eye_k, zeros_nk.T]),  # z - t <= 0
+            sparse.hstack([-eye_k, -eye_k, zeros_nk.T]),  # -z - t <= 0
+        ],
+        format="csc",
+    )
     b = np.concatenate([-centred_y, np.zeros(2 * k)])
     settings = clarabel.DefaultSettings()
     settings.verbose = False
@@ -211,8 +231,9 @@ def _solve_subproblem(centred, centred_y, beta):
     return polish(centred, centred_y, beta, coef)
 
 
-def polish(centred: np.ndarray, centred_y: np.ndarray, beta: float,
-           coef: np.ndarray, steps: int = 3) -> np.ndarray:
+def polish(
+    centred: np.ndarray, centred_y: np.ndarray, beta: float, coef: np.ndarray, steps: int = 3
+) -> np.ndarray:
     """Make an approximate Lasso solution (centred problem) exact and sparse.
 
     Repeats ``_kkt_step`` a few times and returns the iterate with the lowest objective

@@ -187,8 +187,8 @@ def data_paths(experiment):
 
 def text_input_files():
     """Files a text data set reads (so a missing file is reported before any job runs)."""
-    options = TEXT["options"]
-    return [options[key] for key in ("path", "archive") if options.get(key)]
+    path = TEXT["options"].get("path")
+    return [path] if path else []
 
 
 def experiment_data(experiment):
