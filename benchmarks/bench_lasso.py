@@ -66,9 +66,9 @@ def run_one(n: int, solver: str) -> dict:
     }
 
 
-def run_isolated(n: int, solver: str, timeout: float) -> dict:
-    """run_one in a fresh Python process (clean peak-memory count, hard timeout)."""
-    command = [sys.executable, __file__, "--one", str(n), solver]
+def run_isolated(n: int, solver: str, timeout: float, memory_gb: float) -> dict:
+    """run_one in a fresh Python process (clean peak-memory count, hard limits)."""
+    command = [sys.executable, __file__, "--one", str(n), solver, "--memory-gb", str(memory_gb)]
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -82,21 +82,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[20, 40, 80])
     parser.add_argument("--exact-n", type=int, default=100)
-    parser.add_argument("--timeout", type=float, default=1200, help="seconds per run")
+    parser.add_argument("--timeout", type=float, default=600, help="seconds per run")
     parser.add_argument("--out", default=str(Path(__file__).parent / "out"))
     parser.add_argument("--one", nargs=2, metavar=("N", "SOLVER"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--memory-gb",
+        type=float,
+        default=8.0,
+        help="address-space cap per run, so a huge solve fails cleanly",
+    )
     args = parser.parse_args()
     if args.one:
+        cap = int(args.memory_gb * 2**30)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
         print(json.dumps(run_one(int(args.one[0]), args.one[1])))
         return
 
     rows = []
     for n in args.sizes:
         for solver in ("fast", "clarabel"):
-            rows.append(run_isolated(n, solver, args.timeout))
+            rows.append(run_isolated(n, solver, args.timeout, args.memory_gb))
             print(json.dumps(rows[-1]), flush=True)
     if args.exact_n:
-        rows.append(run_isolated(args.exact_n, "pipeline", args.timeout))
+        rows.append(run_isolated(args.exact_n, "pipeline", args.timeout, args.memory_gb))
         print(json.dumps(rows[-1]), flush=True)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -64,12 +64,20 @@ class LassoFit:
         return _combination(X_new, self.dictionary, self.coef) + self.intercept
 
     def certificate(
-        self, n_random: int = DEFAULT_RANDOM, seed: int = 0, tol: float = DEFAULT_TOL
+        self,
+        n_random: int = DEFAULT_RANDOM,
+        seed: int = 0,
+        tol: float = DEFAULT_TOL,
+        *,
+        columns: DictionaryColumns | None = None,
     ) -> dict:
-        """The optimality certificate (paper.md 3.5); computed at fit time and cached."""
+        """The optimality certificate (paper.md 3.5); computed at fit time and cached.
+
+        ``columns`` (the dictionary's matrix on X, if at hand) avoids re-evaluating it.
+        """
         key = (int(n_random), int(seed), float(tol))
         if key not in self._certificates:
-            columns = DictionaryColumns(self.dictionary, self.X)
+            columns = columns or DictionaryColumns(self.dictionary, self.X)
             self._certificates[key] = lasso_certificate(
                 columns,
                 self.X,
@@ -268,7 +276,7 @@ def fit_lasso(
 
     fit = _make_fit(X, y, depth, beta, dictionary, coef, intercept, solver, info, timing)
     start = time.perf_counter()
-    fit.certificate(n_random=n_random, seed=certificate_seed)
+    fit.certificate(n_random=n_random, seed=certificate_seed, columns=columns)
     timing["certificate"] = time.perf_counter() - start
     return fit
 

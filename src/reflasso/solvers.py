@@ -8,8 +8,9 @@
   removed exactly by centring A and y.  Each round solves the Lasso on a small set of
   columns (CLARABEL called directly, without cvxpy), polishes the result by solving
   the KKT equations on its support, then checks the duality gap over the whole
-  dictionary and rebuilds the working set from the support and the columns that
-  violate dual feasibility most.
+  dictionary and adds the columns that violate dual feasibility most (near-copies
+  skipped).  Subproblems are solved exactly rather than by coordinate descent, which
+  stalls at small beta on these correlated columns (docs/lasso.md).
 
 Both return (z, xi); objectives are always recomputed with ``lasso_objective``.
 """
@@ -24,7 +25,7 @@ from .chains import evaluate_unit_chains
 
 #: Materialise the feature matrix when it takes at most this many bytes; otherwise
 #: evaluate it chunk by chunk from the chains whenever it is needed.
-DEFAULT_MATRIX_BYTES = 1 << 30
+DEFAULT_MATRIX_BYTES = 2 << 30
 
 
 class DictionaryColumns:
@@ -137,12 +138,13 @@ def solve_fast(
 ):
     """Working-set solver for large dictionaries; returns (z, xi, info).
 
-    Round t solves the Lasso on a working set W_t (small, exact), then scores every
-    column by |A_j . r| with the new residual r.  W_(t+1) = the support plus the
-    highest-scoring columns, size max(2 |support|, |W_t| + n): the set is pruned to
-    what matters but still grows, so the loop cannot cycle.  Stops when the duality
-    gap over the whole dictionary is at most ``gap_tol * primal`` or no column outside
-    the working set violates |A_j . r| <= beta.  ``info``: rounds, gap, working-set size.
+    Round t solves the Lasso exactly on a working set W_t (interior point + polish),
+    then scores every column by |A_j . r| with the new residual r and adds up to 2n
+    violators (|A_j . r| > beta), best first but skipping near-copies of columns
+    already picked (``_diverse_violators``).  The set only grows, so the loop cannot
+    cycle.  Stops when the duality gap over the whole dictionary is at most
+    ``gap_tol * primal`` or no column outside the working set violates.
+    ``info``: rounds, gap, relative gap, working-set size.
     """
     y = np.asarray(y, dtype=float)
     n, p = len(y), columns.size
@@ -174,9 +176,8 @@ def solve_fast(
         score[working] = 0.0
         if gap <= gap_tol * primal or score.max() <= beta:
             break  # optimal up to the accuracy of the working-set solve
-        support = working[sub_coef != 0]
-        score[support] = np.inf
-        working = _best_columns(score, min(p, max(2 * len(support), len(working) + n)))
+        kept = working[np.abs(correlations[working]) >= 0.8 * beta]
+        working = np.union1d(kept, _diverse_violators(columns, score, beta, 2 * n))
     else:
         warnings.warn(
             f"fast Lasso solver stopped after {max_rounds} rounds with relative "
@@ -237,7 +238,8 @@ def polish(
     """Make an approximate Lasso solution (centred problem) exact and sparse.
 
     Repeats ``_kkt_step`` a few times and returns the iterate with the lowest objective
-    (the input included), so a wrong support or sign pattern is harmless.
+    (the input included), so a wrong support or sign pattern is harmless.  Later
+    (sparser, exact) iterates win ties up to a relative 1e-12, i.e. rounding.
     """
 
     def objective(z):
@@ -250,7 +252,7 @@ def polish(
         if coef is None:
             break
         value = objective(coef)
-        if value < best_objective:
+        if value <= best_objective * (1 + 1e-12):
             best, best_objective = coef, value
     return best
 
@@ -294,3 +296,24 @@ def _min_norm_solve(matrix, rhs):
     keep = singular > singular.max(initial=0.0) * max(matrix.shape) * np.finfo(float).eps
     right, singular = right[keep], singular[keep]
     return right.T @ ((right @ rhs) / singular**2)
+
+
+def _diverse_violators(columns, score, beta, count, pool=20, similar=0.99):
+    """Up to ``count`` violating columns (score > beta), best first, skipping columns
+    nearly parallel (|cos| > ``similar`` after centring) to one already chosen: the
+    top violators of an exact dictionary are mostly near-copies of each other."""
+    candidates = _best_columns(np.where(score > beta, score, 0.0), min(len(score), pool * count))
+    candidates = candidates[score[candidates] > beta]
+    candidates = candidates[np.argsort(-score[candidates])]
+    block = columns.take(candidates)
+    block = block - block.mean(axis=0)
+    block /= np.maximum(np.linalg.norm(block, axis=0), 1e-300)
+    chosen, alive = [], np.ones(len(candidates), dtype=bool)
+    for i in range(len(candidates)):
+        if not alive[i]:
+            continue
+        chosen.append(candidates[i])
+        if len(chosen) == count:
+            break
+        alive[i:] &= np.abs(block[:, i:].T @ block[:, i]) <= similar
+    return np.array(chosen, dtype=int)
