@@ -29,6 +29,12 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/tables.smk"
 
 
+# Cheap aggregation: under a cluster executor (profiles/slurm) it runs on the submitting
+# machine instead of waiting in the queue (it only reads tables, writes claims.md).
+localrules:
+    claims,
+
+
 rule all:
     default_target: True
     input:

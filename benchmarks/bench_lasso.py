@@ -34,6 +34,11 @@ def problem(n: int):
 def run_one(n: int, solver: str) -> dict:
     """One fit in this process; with solver 'pipeline' the timed part includes the
     dictionary build and the certificate."""
+    import clarabel  # noqa: F401  imported before timing: solve times exclude imports
+    import cvxpy  # noqa: F401
+    import scipy.optimize  # noqa: F401
+    import scipy.sparse  # noqa: F401
+
     from reflasso.dictionary import build_dictionary
     from reflasso.lasso import fit_lasso
 

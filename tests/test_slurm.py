@@ -24,13 +24,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-pytestmark = [pytest.mark.slurm, pytest.mark.slow, pytest.mark.workflow]
-
 ROOT = Path(__file__).resolve().parents[1]
 HELPERS = ROOT / "tests" / "slurm"
 PROFILE = ROOT / "profiles" / "slurm"
 INTEGRATION_CONFIG = ROOT / ".tests" / "integration" / "config.yaml"
-SLURM_COMMANDS = ["munged", "slurmctld", "slurmd", "sbatch", "squeue", "scontrol", "srun"]
+DAEMONS = ["munged", "slurmctld", "slurmd"]
+CLIENTS = ["sbatch", "squeue", "scontrol", "scancel", "sinfo", "srun"]
 
 # Flags for this test cluster only, not for real clusters: it has no slurmdbd, so job
 # states come from squeue (slurm.conf keeps finished jobs there for 10 min), and short
@@ -41,8 +40,13 @@ TEST_CLUSTER_FLAGS = [
     "--slurm-init-seconds-before-status-checks",
     "1",
 ]
+# The text experiment's figure: its chain passes every stage the cluster profile treats
+# differently (GPU embedding, grouped reduce + Lasso fits, grouped GPU training, grouped
+# analysis + figure) in about a third of the full integration run's time; the full run
+# is measured for the README, and tests/test_workflow.py runs it locally.
+LLM_FIGURE = "results/figures/llm_embeddings.png"
 # Hard limits (SIGKILL to the whole process group: a stuck run ignores SIGTERM).
-INTEGRATION_LIMIT_S = 420
+INTEGRATION_LIMIT_S = 300
 FAILING_LIMIT_S = 120
 
 
@@ -54,7 +58,7 @@ def skip_or_fail(reason: str) -> None:
 
 
 def ensure_slurm_installed() -> None:
-    if all(shutil.which(command) for command in SLURM_COMMANDS):
+    if all(shutil.which(command) for command in DAEMONS + CLIENTS):
         return
     if shutil.which("apt-get") is None:
         skip_or_fail("Slurm is not installed and apt-get is not available to install it")
@@ -64,7 +68,7 @@ def ensure_slurm_installed() -> None:
         text=True,
         timeout=600,
     )
-    if result.returncode != 0 or not all(shutil.which(c) for c in SLURM_COMMANDS):
+    if result.returncode != 0 or not all(shutil.which(c) for c in DAEMONS + CLIENTS):
         skip_or_fail(f"installing Debian's Slurm failed:\n{result.stdout[-2000:]}{result.stderr}")
 
 
@@ -157,8 +161,42 @@ def max_slurm_job_id(cluster: Cluster) -> int:
     return max((int(job["JobId"]) for job in cluster.jobs()), default=0)
 
 
+@pytest.mark.workflow
+def test_profile_matches_the_workflow(tmp_path):
+    """The profile names only existing rules, and every submitted rule sizes itself
+    (mem_mb, runtime): the profile sets no default-resources (see its header)."""
+    dry = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile")]
+        + ["--directory", str(tmp_path), "--configfile", str(INTEGRATION_CONFIG)]
+        + ["--workflow-profile", "none", "--cores", "1", "--dry-run"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    jobs = re.findall(
+        r"^(?:local)?rule (\w+):\n(?:    .*\n)*?    resources: (.*)$", dry.stdout, re.M
+    )
+    resources = {rule: line for rule, line in jobs if rule != "all"}
+    assert resources, dry.stdout[-3000:]
+    unsized = {
+        r: line
+        for r, line in resources.items()
+        if not {"mem_mb", "runtime"} <= set(field.split("=")[0] for field in line.split(", "))
+    }
+    assert not unsized, f"rules without mem_mb or runtime: {unsized}"
+
+    profile = yaml.safe_load((PROFILE / "config.yaml").read_text())
+    named = set(profile["groups"]) | set(profile["set-resources"])
+    assert named <= set(resources), f"profile names unknown rules: {named - set(resources)}"
+    assert set(profile["groups"].values()) == set(profile["group-components"])
+
+
+@pytest.mark.slurm
+@pytest.mark.slow
+@pytest.mark.workflow
 def test_integration_config_runs_under_slurm(slurm, tmp_path):
-    """The tiny integration config, with the cluster profile, through --executor slurm."""
+    """The integration config's text chain, with the cluster profile, on Slurm."""
     if not INTEGRATION_CONFIG.exists():
         pytest.fail(f"missing {INTEGRATION_CONFIG}")
     profile = yaml.safe_load((PROFILE / "config.yaml").read_text())
@@ -167,16 +205,20 @@ def test_integration_config_runs_under_slurm(slurm, tmp_path):
     caps = profile_caps(profile)
     caps["mem_mb"] = min(caps["mem_mb"], slurm.node_mem_mb)
     cores = min(profile["cores"], slurm.node_cpus)
+    workflow = [
+        LLM_FIGURE,  # before the options: --configfile takes several values
+        "--snakefile",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(tmp_path),
+        "--configfile",
+        str(INTEGRATION_CONFIG),
+    ]
     first_job_id = max_slurm_job_id(slurm) + 1
 
     code, log = run_snakemake(
         [
-            "--snakefile",
-            str(ROOT / "Snakefile"),
-            "--directory",
-            str(tmp_path),
-            "--configfile",
-            str(INTEGRATION_CONFIG),
+            *workflow,
             "--workflow-profile",
             str(PROFILE),
             *TEST_CLUSTER_FLAGS,
@@ -191,32 +233,18 @@ def test_integration_config_runs_under_slurm(slurm, tmp_path):
     )
     assert code == 0, f"snakemake under Slurm failed (exit {code}):\n{log[-6000:]}"
 
-    # Every output of the default target is present and up to date: a local dry run in
-    # the same folder has nothing left to do.
+    # Every output the target needs is present and up to date: a local dry run in the
+    # same folder has nothing left to do.
     dry = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "--snakefile",
-            str(ROOT / "Snakefile"),
-            "--directory",
-            str(tmp_path),
-            "--configfile",
-            str(INTEGRATION_CONFIG),
-            "--workflow-profile",
-            "none",
-            "--cores",
-            "1",
-            "--dry-run",
-        ],
+        [sys.executable, "-m", "snakemake", *workflow]
+        + ["--workflow-profile", "none", "--cores", "1", "--dry-run"],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert "Nothing to be done" in dry.stdout + dry.stderr, dry.stdout[-3000:]
-    assert (tmp_path / "results" / "claims.md").stat().st_size > 0
+    assert (tmp_path / LLM_FIGURE).stat().st_size > 0
 
     # The jobs really went through Slurm, as the profile says: GPU rules asked Slurm for
     # a GPU, and groups bundled the small jobs into few submissions.
@@ -248,6 +276,9 @@ def assert_grouped(profile: dict, log: str, n_submissions: int) -> None:
     assert n_submissions < sum(finished.values()), (n_submissions, finished)
 
 
+@pytest.mark.slurm
+@pytest.mark.slow
+@pytest.mark.workflow
 def test_failing_job_makes_snakemake_exit_nonzero(slurm, tmp_path):
     shutil.copy(HELPERS / "failing" / "Snakefile", tmp_path / "Snakefile")
     code, log = run_snakemake(

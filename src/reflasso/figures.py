@@ -91,7 +91,7 @@ def toy1d_figure(curves, features, data, points, beta: float | None = None) -> p
     value; data: dataset, x1, y; points: dataset, location, order (reflections).
     """
     _theme()
-    beta = curves["beta"].min() if beta is None else beta
+    beta = curves["beta"].max() if beta is None else beta  # the sparsest, most readable fits
     curves, features = curves[curves["beta"] == beta], features[features["beta"] == beta]
     datasets, depths = sorted(curves["dataset"].unique()), sorted(curves["depth"].unique())
     figure, axes = _panels(len(datasets), len(depths), sharex="row")

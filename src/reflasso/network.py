@@ -16,16 +16,21 @@ from torch import nn
 CHAIN_PARAMETERS = ("first_weight", "first_bias", "inner_weight", "inner_bias", "output_weight")
 
 
+def _check_shape(dim: int, depth: int, width: int) -> tuple[int, int, int]:
+    """Validate a network's shape; return (depth, dim, width)."""
+    if depth < 2:
+        raise ValueError(f"depth must be >= 2 (got {depth})")
+    if width < 1 or dim < 1:
+        raise ValueError(f"width and dim must be >= 1 (got width={width}, dim={dim})")
+    return depth, dim, width
+
+
 class ReflectionNetwork(nn.Module):
     """Sum of m deep narrow |.| chains, vectorised over chains."""
 
     def __init__(self, dim: int, depth: int, width: int, dtype: torch.dtype = torch.float64):
         super().__init__()
-        if depth < 2:
-            raise ValueError(f"depth must be >= 2 (got {depth})")
-        if width < 1 or dim < 1:
-            raise ValueError(f"width and dim must be >= 1 (got width={width}, dim={dim})")
-        self.depth, self.dim, self.width = depth, dim, width
+        self.depth, self.dim, self.width = _check_shape(dim, depth, width)
         inner = depth - 2
         self.first_weight = nn.Parameter(torch.randn(width, dim, dtype=dtype) / dim**0.5)
         self.first_bias = nn.Parameter(torch.randn(width, dtype=dtype))
@@ -137,11 +142,7 @@ class StandardNetwork(nn.Module):
 
     def __init__(self, dim: int, depth: int, width: int, dtype: torch.dtype = torch.float64):
         super().__init__()
-        if depth < 2:
-            raise ValueError(f"depth must be >= 2 (got {depth})")
-        if width < 1 or dim < 1:
-            raise ValueError(f"width and dim must be >= 1 (got width={width}, dim={dim})")
-        self.depth, self.dim, self.width = depth, dim, width
+        self.depth, self.dim, self.width = _check_shape(dim, depth, width)
         sizes = [dim] + [width] * (depth - 1)
         self.hidden = nn.ModuleList(
             nn.Linear(n_in, n_out, dtype=dtype)

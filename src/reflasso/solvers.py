@@ -139,11 +139,12 @@ def solve_fast(
     """Working-set solver for large dictionaries; returns (z, xi, info).
 
     Round t solves the Lasso exactly on a working set W_t (interior point + polish),
-    then scores every column by |A_j . r| with the new residual r and adds up to 2n
-    violators (|A_j . r| > beta), best first but skipping near-copies of columns
-    already picked (``_diverse_violators``).  The set only grows, so the loop cannot
-    cycle.  Stops when the duality gap over the whole dictionary is at most
-    ``gap_tol * primal`` or no column outside the working set violates.
+    then scores every column by |A_j . r| with the new residual r.  W_(t+1) keeps the
+    columns of W_t with |A_j . r| >= 0.8 beta (the support has exactly beta) and adds
+    up to max(2n, |W_t| / 2) violators (|A_j . r| > beta), best first but skipping
+    near-copies of columns already picked (``_diverse_violators``).  Stops when the
+    duality gap over the whole dictionary is at most ``gap_tol * primal`` or no column
+    outside W_t violates; warns after ``max_rounds``.
     ``info``: rounds, gap, relative gap, working-set size.
     """
     y = np.asarray(y, dtype=float)
@@ -177,7 +178,8 @@ def solve_fast(
         if gap <= gap_tol * primal or score.max() <= beta:
             break  # optimal up to the accuracy of the working-set solve
         kept = working[np.abs(correlations[working]) >= 0.8 * beta]
-        working = np.union1d(kept, _diverse_violators(columns, score, beta, 2 * n))
+        count = max(2 * n, len(working) // 2)
+        working = np.union1d(kept, _diverse_violators(columns, score, beta, count))
     else:
         warnings.warn(
             f"fast Lasso solver stopped after {max_rounds} rounds with relative "
