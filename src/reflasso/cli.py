@@ -15,11 +15,18 @@ def _fit(args) -> None:
     from .lasso import fit_lasso
 
     X, y = load_xy(args.data)
-    fit = fit_lasso(X, y, depth=args.depth, beta=args.beta, dictionary=args.dictionary,
-                    solver=args.solver)
+    fit = fit_lasso(
+        X, y, depth=args.depth, beta=args.beta, dictionary=args.dictionary, solver=args.solver
+    )
     fit.save(args.out)
-    log.info("objective %.10g, %d active of %d columns, certificate %s -> %s",
-             fit.objective, fit.n_active, fit.dictionary.size, fit.certificate(), args.out)
+    log.info(
+        "objective %.10g, %d active of %d columns, certificate %s -> %s",
+        fit.objective,
+        fit.n_active,
+        fit.dictionary.size,
+        fit.certificate(),
+        args.out,
+    )
 
 
 def _train(args) -> None:
@@ -31,9 +38,19 @@ def _train(args) -> None:
         from .lasso import LassoFit
 
         init = LassoFit.load(args.init_from)
-    result = train_network(X, y, arch=args.arch, depth=args.depth, width=args.width,
-                           beta=args.beta, epochs=args.epochs, lr=args.lr, seed=args.seed,
-                           device=args.device, init=init)
+    result = train_network(
+        X,
+        y,
+        arch=args.arch,
+        depth=args.depth,
+        width=args.width,
+        beta=args.beta,
+        epochs=args.epochs,
+        lr=args.lr,
+        seed=args.seed,
+        device=args.device,
+        init=init,
+    )
     result.save(args.out)
     log.info("final objective %.10g on %s -> %s", result.objective, result.device, args.out)
 

@@ -29,10 +29,14 @@ def load_xy(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
         import pandas as pd
 
         frame = pd.read_csv(path)
-        xcols = sorted((c for c in frame.columns if c.startswith("x") and c[1:].isdigit()),
-                       key=lambda c: int(c[1:]))
+        xcols = sorted(
+            (c for c in frame.columns if c.startswith("x") and c[1:].isdigit()),
+            key=lambda c: int(c[1:]),
+        )
         if "y" not in frame.columns or not xcols:
-            raise DataError(f"{path}: a CSV needs columns x1..xd and y; found {list(frame.columns)}")
+            raise DataError(
+                f"{path}: a CSV needs columns x1..xd and y; found {list(frame.columns)}"
+            )
         X, y = frame[xcols].to_numpy(float), frame["y"].to_numpy(float)
     else:
         raise DataError(f"{path}: unsupported data format {path.suffix!r} (use .npz or .csv)")

@@ -26,8 +26,6 @@ from .provenance import provenance
 from .solvers import DictionaryColumns, lasso_objective, solve_clarabel, solve_fast
 
 SOLVERS = ("auto", "clarabel", "fast")
-#: "auto" uses the reference interior-point program up to this many columns.
-AUTO_CLARABEL_MAX_COLUMNS = 2_000
 
 
 @dataclass
@@ -110,7 +108,7 @@ class LassoFit:
     # ------------------------------------------------------------------ persistence
 
     def save(self, directory) -> None:
-        """Write metrics.json, solution.npz and meaning.csv into ``directory``."""
+        """Write metrics.json, solution.npz and meaning.csv (active columns) into ``directory``."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         D = self.dictionary
@@ -127,8 +125,11 @@ class LassoFit:
             beta=np.float64(self.beta),
         )
         if D.meaning is not None and len(D.meaning):
+            # only the active columns: the full table of a large exact dictionary runs to
+            # hundreds of MB, and the figures need only what the solution uses
+            active = D.meaning.iloc[self.active].assign(coef=self.coef[self.active])
             tmp = directory / ".meaning.csv.tmp"
-            D.meaning.to_csv(tmp, index_label="column")
+            active.to_csv(tmp, index_label="column")
             tmp.replace(directory / "meaning.csv")
         certificate = (
             self.certificate()
@@ -168,11 +169,10 @@ class LassoFit:
         with np.load(directory / "solution.npz", allow_pickle=False) as data:
             arrays = {name: data[name] for name in data.files}
         meaning_path = directory / "meaning.csv"
-        meaning = (
-            pd.read_csv(meaning_path, index_col="column")
-            if meaning_path.exists()
-            else pd.DataFrame()
-        )
+        meaning = pd.DataFrame()
+        if meaning_path.exists():  # active columns only (see save)
+            active = pd.read_csv(meaning_path, index_col="column").drop(columns="coef")
+            meaning = active.reindex(range(len(arrays["b1"])))
         meaning.index.name = None
         depth, beta = int(arrays["depth"]), float(arrays["beta"])
         dictionary = Dictionary(
@@ -243,9 +243,11 @@ def fit_lasso(
     ``dictionary`` is a kind for ``build_dictionary`` ("exact", "closed-form",
     "sampled"; ``dictionary_options`` such as n_samples, seed, max_bytes go to it) or a
     ready ``Dictionary``.  ``solver``: "clarabel" (reference: cvxpy + CLARABEL),
-    "fast" (working sets, for large dictionaries) or "auto" (clarabel up to
-    AUTO_CLARABEL_MAX_COLUMNS columns).  The certificate (paper.md 3.5, with
-    ``n_random`` random chains seeded by ``certificate_seed``) is computed and stored.
+    "fast" (working sets with exact, polished subproblems) or "auto" (= "fast": its
+    solutions are exact to rounding and sparse, which the certificate needs at small
+    beta; the unpolished reference is accurate only to ~1e-10 in z, docs/lasso.md).
+    The certificate (paper.md 3.5, with ``n_random`` random chains seeded by
+    ``certificate_seed``) is computed and stored.
     """
     X, y = check_xy(X, y)
     depth, beta = _check_depth(depth), _check_beta(beta)
@@ -264,7 +266,7 @@ def fit_lasso(
     start = time.perf_counter()
     columns = DictionaryColumns(dictionary, X)
     if solver == "auto":
-        solver = "clarabel" if dictionary.size <= AUTO_CLARABEL_MAX_COLUMNS else "fast"
+        solver = "fast"
     if dictionary.size == 0:
         coef, intercept, info = np.zeros(0), float(y.mean()), {}
     elif solver == "clarabel":

@@ -15,7 +15,9 @@ def _version(package: str) -> str | None:
         return None
 
 
-def provenance(seed: int | None = None, device: str | None = None, config: dict | None = None) -> dict:
+def provenance(
+    seed: int | None = None, device: str | None = None, config: dict | None = None
+) -> dict:
     """A dict of versions (package, solvers, torch), python, platform, seed, device, config."""
     packages = ["reflasso", "numpy", "scipy", "cvxpy", "clarabel", "torch", "sentence-transformers"]
     return {
