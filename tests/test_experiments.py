@@ -12,6 +12,7 @@ from reflasso.experiments import (
     REPRODUCED,
     accuracy,
     accuracy_rows,
+    at_midpoint,
     claim_equivalence,
     claim_orthogonality,
     claim_reflections,
@@ -96,6 +97,11 @@ def test_classify_kinks_orders_data_reflections_and_others():
     assert np.isnan(table["order"].iloc[2])
 
 
+def test_midpoints_of_data_pairs():
+    flags = at_midpoint([1.0, 6.5, 5.0], [0.0, 2.0, 6.0, 7.0], tol=1e-9)
+    assert flags.tolist() == [True, True, False]  # (0+2)/2, (6+7)/2; 5 is no midpoint
+
+
 def test_evaluation_tables_line_for_1d_grid_for_2d():
     X1 = np.array([[0.0], [1.0], [3.0]])
     line, grid = evaluation_tables(lambda P: P[:, 0] * 2, X1)
@@ -177,8 +183,11 @@ def test_reflection_and_orthogonality_verdicts():
     assert claim_reflections(kinks)["verdict"] == REPRODUCED
     kinks.loc[:2, "order"] = np.nan
     assert claim_reflections(kinks)["verdict"] == NOT
-    angles = pd.DataFrame({"angle_deg": [0.1, 0.2, 0.3], "null_angle_deg": [10.0, 20.0, 30.0]})
+    angles = pd.DataFrame(
+        {"depth": 2, "angle_deg": [0.1, 0.2, 0.3], "null_angle_deg": [10.0, 20.0, 30.0]}
+    )
     assert claim_orthogonality(angles, 1.0)["verdict"] == REPRODUCED
+    assert claim_orthogonality(angles.assign(angle_deg=8.0), 1.0)["verdict"] == PARTLY
     assert claim_orthogonality(angles.assign(angle_deg=40.0), 1.0)["verdict"] == NOT
 
 

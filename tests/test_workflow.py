@@ -130,6 +130,16 @@ def test_missing_text_file_is_reported_before_running(tmp_path):
     assert "Missing input files" in output_of(result) and str(missing) in output_of(result)
 
 
+def test_unusable_results_folder_fails_clearly_and_keeps_what_is_there(tmp_path):
+    # As root, permissions do not stop writes; a file where the folder should be does.
+    blocker = tmp_path / "results"
+    blocker.write_text("not a folder")
+    result = snakemake(tmp_path, "results/data/toy_a.npz", "--cores", "1")
+    assert result.returncode != 0
+    assert "Not a directory: 'results" in output_of(result)
+    assert blocker.read_text() == "not a folder"
+
+
 # ------------------------------------------------------------------ end to end
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):

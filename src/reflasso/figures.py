@@ -364,7 +364,7 @@ def optimality_figure(optimality, lasso) -> plt.Figure:
     ax.set_yscale("log")
     ax.set_xlabel("Lasso optimum")
     ax.set_ylabel("trained objective J")
-    ax.set_title("trained networks never beat the convex optimum")
+    ax.set_title("trained objective vs Lasso optimum (diagonal: the lower bound)")
     ax.legend(fontsize=6)
     ax = axes[0, 1]
     certificates = lasso.melt(

@@ -94,11 +94,6 @@ def train_files(experiment, filename="metrics.json"):
     ]
 
 
-def fit_files(experiment, filename):
-    """A per-fit file of every Lasso fit and training run of an experiment."""
-    return lasso_files(experiment, filename) + train_files(experiment, filename)
-
-
 def all_lasso_files(filename="metrics.json"):
     return sorted({f for e in EXPERIMENTS for f in lasso_files(e, filename)})
 

@@ -17,7 +17,7 @@ from reflasso.experiments import classify_kinks, line_points  # noqa: E402
 from reflasso.training import TrainResult  # noqa: E402
 
 TRAIN_KEYS = ("dataset", "arch", "depth", "width", "beta", "init", "seed")
-KINK_REL_TOL = 1e-3  # slope changes below 0.1 % of the largest slope are not drawn as kinks
+KINK_REL_TOL = 1e-2  # slope changes below 1 % of the largest slope are not counted as kinks
 params, output = snakemake.params, snakemake.output  # noqa: F821
 
 

@@ -14,6 +14,7 @@ import pandas as pd  # noqa: E402
 from reflasso import LassoFit  # noqa: E402
 from reflasso.analysis import kink_candidates  # noqa: E402
 from reflasso.experiments import (  # noqa: E402
+    at_midpoint,
     classify_kinks,
     kink_table,
     kinks_on_first_axis,
@@ -39,6 +40,7 @@ for run in params.lasso:
     tol = params.tolerance * float(np.ptp(X[:, 0]))
     matched = classify_kinks(found["position"], X[:, 0], run["depth"] - 2, tol)
     matched[["feature", "level"]] = found[["feature", "level"]].to_numpy()
+    matched["midpoint"] = at_midpoint(found["position"], X[:, 0], tol)
     kinks.append(tagged(matched, run))
 
 points = []
