@@ -302,7 +302,7 @@ def depth_symmetry_figure(curves, data, symmetry) -> plt.Figure:
         ax.set_xlabel("depth L")
         ax.set_ylabel("symmetry score")
         ax.set_title(f"width {width}: symmetry (mean, sd over seeds)")
-    figure.suptitle("depth-symmetry: deeper |.| networks fit more symmetric functions", y=1.0)
+    figure.suptitle("depth-symmetry: fits and symmetry score per depth and width", y=1.0)
     _legend_once(figure, axes)
     return figure
 
