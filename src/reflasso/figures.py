@@ -84,6 +84,13 @@ def _legend_once(figure: plt.Figure, axes) -> None:
     figure.tight_layout(rect=(0, 0.06, 1, 1))
 
 
+def _plot_seed_runs(ax, runs: pd.DataFrame) -> None:
+    """One line per seed of trained-network predictions along x1, labelled once."""
+    for k, (_, run) in enumerate(runs.groupby("seed")):
+        label = "trained network (one per seed)" if k == 0 else None
+        ax.plot(run["x1"], run["prediction"], linewidth=1.0, alpha=0.8, label=label)
+
+
 def toy1d_figure(curves, features, data, points, beta: float | None = None) -> plt.Figure:
     """toy-1d: active features z_j g_j and the Lasso prediction, per data set and depth.
 
@@ -138,15 +145,7 @@ def simulated_figure(curves, lasso_curves, data, kinks) -> plt.Figure:
         for c, init in enumerate(inits):
             ax = axes[r, c]
             runs = curves[(curves["dataset"] == dataset) & (curves["init"] == init)]
-            for k, (seed, run) in enumerate(runs.groupby("seed")):
-                ax.plot(
-                    run["x1"],
-                    run["prediction"],
-                    linewidth=1.0,
-                    alpha=0.8,
-                    label="trained network (one per seed)" if k == 0 else None,
-                )
-                del seed
+            _plot_seed_runs(ax, runs)
             ax.plot(
                 lasso["x1"],
                 lasso["prediction"],
@@ -276,14 +275,7 @@ def depth_symmetry_figure(curves, data, symmetry) -> plt.Figure:
         for c, depth in enumerate(depths):
             ax = axes[r, c]
             runs = curves[(curves["width"] == width) & (curves["depth"] == depth)]
-            for k, (_, run) in enumerate(runs.groupby("seed")):
-                ax.plot(
-                    run["x1"],
-                    run["prediction"],
-                    linewidth=1.0,
-                    alpha=0.8,
-                    label="trained network (one per seed)" if k == 0 else None,
-                )
+            _plot_seed_runs(ax, runs)
             pts = data[data["dataset"].isin(runs["dataset"].unique())]
             ax.scatter(pts["x1"], pts["y"], **DATA_STYLE)
             ax.set_title(f"width {width}, L = {depth}")

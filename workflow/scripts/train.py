@@ -37,7 +37,6 @@ result = train_network(
     init=init,
     checkpoint=checkpoint,
     resume_from=resume,
-    threads=snakemake.threads,  # noqa: F821 (more torch threads than cores thrash: docs/training.md)
 )
 result.save(Path(snakemake.output.metrics).parent)  # noqa: F821
 checkpoint.unlink(missing_ok=True)
