@@ -38,7 +38,7 @@ from threadpoolctl import threadpool_limits
 
 from .chains import evaluate_unit_chains
 from .geometry import generalized_cross_product, hyperplane_normal, reflect_point
-from .io import DataError, check_xy
+from .io import DataError, check_depth, check_xy
 
 KINDS = ("exact", "closed-form", "sampled")
 FLOAT_BYTES = 8
@@ -156,7 +156,7 @@ def build_dictionary(
     and the dictionary is that of the data's own lower-dimensional geometry.
     """
     _check_kind(kind)
-    depth = _check_depth(depth)
+    depth = check_depth(depth)
     points, first_index = _check_points(X)
     n, d = len(np.asarray(X)), points.shape[1]
     what = f"{kind} dictionary, depth {depth}, n={n}, d={d}"
@@ -190,16 +190,6 @@ def build_dictionary(
 def _check_kind(kind: str) -> None:
     if kind not in KINDS:
         raise ValueError(f"unknown dictionary kind {kind!r}; choose one of {KINDS}")
-
-
-def _check_depth(depth) -> int:
-    try:
-        valid = int(depth) == depth and depth >= 2
-    except (TypeError, ValueError):
-        valid = False
-    if not valid:
-        raise ValueError(f"depth must be an integer >= 2 (got {depth!r})")
-    return int(depth)
 
 
 def _check_points(X) -> tuple[np.ndarray, np.ndarray]:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .analysis import kink_candidates, match_kinks, weight_angles
-from .io import _write_atomic
+from .io import write_text_atomic
 
 LINE_POINTS = 801  # resolution of 1-D curves (kinks are located to about range/800)
 GRID_POINTS = 81  # per axis of 2-D heat maps
@@ -275,10 +275,6 @@ def markdown_table(frame: pd.DataFrame, digits: int = 4) -> str:
     rule = "|" + "|".join("---" for _ in frame.columns) + "|"
     body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(False)]
     return "\n".join([header, rule, *body]) + "\n"
-
-
-def write_text_atomic(path: str | os.PathLike, text: str) -> None:
-    _write_atomic(Path(path), lambda handle: handle.write(text.encode()))
 
 
 def write_table(frame: pd.DataFrame, csv_path=None, md_path=None, title: str | None = None) -> None:

@@ -62,9 +62,20 @@ def check_xy(X, y, name: str = "data") -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
+def check_depth(depth) -> int:
+    """The number of weight layers L as an int; L >= 2 (paper.md section 1)."""
+    if isinstance(depth, bool) or not isinstance(depth, int | np.integer) or depth < 2:
+        raise ValueError(f"depth must be an integer >= 2 (got {depth!r})")
+    return int(depth)
+
+
 def write_json_atomic(path: str | os.PathLike, payload: dict) -> None:
     """Write JSON through a temporary file and a rename, so a crash leaves no half file."""
-    text = json.dumps(payload, indent=2, sort_keys=True, default=_json_default)
+    write_text_atomic(path, json.dumps(payload, indent=2, sort_keys=True, default=_json_default))
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> None:
+    """Write text through a temporary file and a rename."""
     _write_atomic(Path(path), lambda handle: handle.write(text.encode()))
 
 

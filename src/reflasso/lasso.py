@@ -21,7 +21,7 @@ import pandas as pd
 from .certificate import DEFAULT_RANDOM, DEFAULT_TOL, lasso_certificate
 from .chains import evaluate_unit_chains
 from .dictionary import Dictionary
-from .io import DataError, check_xy, save_npz_atomic, write_json_atomic
+from .io import DataError, check_depth, check_xy, save_npz_atomic, write_json_atomic
 from .provenance import provenance
 from .solvers import DictionaryColumns, lasso_objective, solve_clarabel, solve_fast
 
@@ -250,7 +250,7 @@ def fit_lasso(
     ``certificate_seed``) is computed and stored.
     """
     X, y = check_xy(X, y)
-    depth, beta = _check_depth(depth), _check_beta(beta)
+    depth, beta = check_depth(depth), _check_beta(beta)
     if solver not in SOLVERS:
         raise ValueError(f"unknown solver {solver!r}; choose one of {SOLVERS}")
     if np.all(X == X[0]):
@@ -292,7 +292,7 @@ def beta_max(X, y, depth: int, *, dictionary: Dictionary | None = None) -> float
     unless a ``dictionary`` is passed (then the value is for that dictionary).
     """
     X, y = check_xy(X, y)
-    depth = _check_depth(depth)
+    depth = check_depth(depth)
     if dictionary is None:
         from .dictionary import build_dictionary
 
@@ -318,12 +318,6 @@ def _get_dictionary(X, depth, dictionary, options) -> Dictionary:
             f"X has {X.shape[1]} columns"
         )
     return dictionary
-
-
-def _check_depth(depth) -> int:
-    if isinstance(depth, bool) or not isinstance(depth, int | np.integer) or depth < 2:
-        raise ValueError(f"depth must be an integer >= 2 (got {depth!r})")
-    return int(depth)
 
 
 def _check_beta(beta) -> float:

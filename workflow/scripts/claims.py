@@ -18,8 +18,8 @@ from reflasso.experiments import (  # noqa: E402
     claim_symmetry,
     claims_markdown,
     write_table,
-    write_text_atomic,
 )
+from reflasso.io import write_text_atomic  # noqa: E402
 
 inputs, output, checks = snakemake.input, snakemake.output, snakemake.params.checks  # noqa: F821
 tables = {key: pd.read_csv(path) for key, path in inputs.items()}
