@@ -15,6 +15,22 @@ X = np.array([[0.0, 1.0], [2.0, 0.5], [6.0, -1.0], [7.0, 2.0], [3.0, 3.0]])
 Y = np.array([0.0, 0.0, 3.0, 3.0, 1.0])
 
 
+def fit_arguments(data, out, depth=2, beta=0.1, *extra) -> list[str]:
+    """Arguments of `reflasso fit` on ``data`` into ``out``."""
+    return [
+        "fit",
+        "--data",
+        str(data),
+        "--depth",
+        str(depth),
+        "--beta",
+        str(beta),
+        *extra,
+        "--out",
+        str(out),
+    ]
+
+
 def check_output(out, depth, beta):
     metrics = json.loads((out / "metrics.json").read_text())
     assert {"objective", "n_active", "certificate", "provenance"} <= set(metrics)
@@ -32,9 +48,7 @@ def test_fit_npz(tmp_path):
     data = tmp_path / "data.npz"
     np.savez(data, X=X, y=Y)
     out = tmp_path / "fit"
-    assert (
-        main(["fit", "--data", str(data), "--depth", "2", "--beta", "0.1", "--out", str(out)]) == 0
-    )
+    assert main(fit_arguments(data, out)) == 0
     check_output(out, 2, 0.1)
 
 
@@ -42,24 +56,7 @@ def test_fit_csv(tmp_path):
     data = tmp_path / "data.csv"
     pd.DataFrame({"x1": X[:, 0], "x2": X[:, 1], "y": Y}).to_csv(data, index=False)
     out = tmp_path / "fit"
-    assert (
-        main(
-            [
-                "fit",
-                "--data",
-                str(data),
-                "--depth",
-                "3",
-                "--beta",
-                "0.05",
-                "--solver",
-                "fast",
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    assert main(fit_arguments(data, out, 3, 0.05, "--solver", "fast")) == 0
     check_output(out, 3, 0.05)
 
 
@@ -68,20 +65,7 @@ def test_fit_subprocess(tmp_path):
     np.savez(data, X=X, y=Y)
     out = tmp_path / "fit"
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "reflasso.cli",
-            "fit",
-            "--data",
-            str(data),
-            "--depth",
-            "2",
-            "--beta",
-            "0.1",
-            "--out",
-            str(out),
-        ],
+        [sys.executable, "-m", "reflasso.cli", *fit_arguments(data, out)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -109,20 +93,5 @@ def test_fit_bad_arguments_write_nothing(tmp_path, caplog, arguments, message):
 def test_fit_bad_data(tmp_path, caplog):
     data = tmp_path / "data.npz"
     np.savez(data, X=np.array([[0.0], [np.nan]]), y=np.array([0.0, 1.0]))
-    assert (
-        main(
-            [
-                "fit",
-                "--data",
-                str(data),
-                "--depth",
-                "2",
-                "--beta",
-                "0.1",
-                "--out",
-                str(tmp_path / "fit"),
-            ]
-        )
-        == 2
-    )
+    assert main(fit_arguments(data, tmp_path / "fit")) == 2
     assert "NaN" in caplog.text

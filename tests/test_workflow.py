@@ -27,9 +27,9 @@ TABLES = ["optimality", "accuracy", "symmetry", "angles", "kinks", "claims"]
 pytestmark = [pytest.mark.workflow]
 
 
-def snakemake(workdir, *args, configfile=TINY, timeout=240, check=False):
-    """Run snakemake on this repository's Snakefile in ``workdir``; returns the process."""
-    command = [
+def snakemake_command(workdir, *args, configfile=TINY) -> list[str]:
+    """The command line that runs this repository's Snakefile in ``workdir``."""
+    return [
         sys.executable,
         "-m",
         "snakemake",
@@ -41,6 +41,11 @@ def snakemake(workdir, *args, configfile=TINY, timeout=240, check=False):
         "--configfile",
         str(configfile),
     ]
+
+
+def snakemake(workdir, *args, configfile=TINY, timeout=240, check=False):
+    """Run snakemake on this repository's Snakefile in ``workdir``; returns the process."""
+    command = snakemake_command(workdir, *args, configfile=configfile)
     result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
     if check and result.returncode != 0:
         pytest.fail(
@@ -193,20 +198,7 @@ def test_interrupted_training_leaves_no_half_result_and_resumes(tiny_run):
     for target in targets:
         for output in (workdir / target).parent.iterdir():
             output.unlink()  # these training jobs must run again
-    command = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        *targets,
-        "--snakefile",
-        str(SNAKEFILE),
-        "--directory",
-        str(workdir),
-        "--cores",
-        "2",
-        "--configfile",
-        str(TINY),
-    ]
+    command = snakemake_command(workdir, *targets, "--cores", "2")
     started = time.time()
     process = subprocess.Popen(
         command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
