@@ -119,18 +119,32 @@ def _finish(X, lam, W, b1, C, count, fallback_max) -> PricedChains:
 
 
 class _Line:
-    """Sorted distinct unit-coordinate points u with prefix sums of lambda and lambda*u."""
+    """Sorted unit-coordinate points with prefix sums of lambda and lambda*u.
+
+    ``u`` is one sorted array (n,) or a batch of sorted rows (rows, n), each an
+    independent line with its own weights; for a batch, indices are local to a row and
+    every method takes the ``row`` of each entry.  Ties are allowed.
+    """
+
+    OFFSET = 16.0  # separates the rows of a batch in one search key (|values| < 8)
 
     def __init__(self, u: np.ndarray, lam: np.ndarray):
-        self.u, self.lam, self.n = u, lam, len(u)
-        self.S0 = np.concatenate([[0.0], np.cumsum(lam)])
-        self.S1 = np.concatenate([[0.0], np.cumsum(lam * u)])
+        u = np.atleast_2d(u)
+        lam = np.broadcast_to(lam, u.shape)
+        rows, self.n = u.shape
+        self.u = u[0] if rows == 1 else u
+        self.lam = lam[0] if rows == 1 else lam
+        zero = np.zeros((rows, 1))
+        self.S0 = np.concatenate([zero, np.cumsum(lam, axis=1)], axis=1).ravel()
+        self.S1 = np.concatenate([zero, np.cumsum(lam * u, axis=1)], axis=1).ravel()
+        self.keys = (u + self.OFFSET * np.arange(rows)[:, None]).ravel()
 
-    def index(self, values: np.ndarray) -> np.ndarray:
-        """Number of points below each value (a split index for that value)."""
-        return np.searchsorted(self.u, values)
+    def index(self, values, row=0) -> np.ndarray:
+        """Number of points of the row below each value (a split index for it)."""
+        found = np.searchsorted(self.keys, values + self.OFFSET * row) - self.n * row
+        return np.clip(found, 0, self.n)
 
-    def region_sum(self, lo, hi, point, split=None) -> np.ndarray:
+    def region_sum(self, lo, hi, point, split=None, row=0) -> np.ndarray:
         """sum over lo <= i < hi of lambda_i |u_i - point|, in O(1) per entry.
 
         ``split`` is any index with u[:split] <= point <= u[split:] (found if omitted);
@@ -138,14 +152,15 @@ class _Line:
         all lie on one side of ``point``.
         """
         if split is None:
-            split = self.index(point)
-        split = np.clip(split, lo, hi)
+            split = self.index(point, row)
+        base = (self.n + 1) * row
+        lo, hi, split = lo + base, hi + base, np.clip(split, lo, hi) + base
         S0, S1 = self.S0, self.S1
         below = point * (S0[split] - S0[lo]) - (S1[split] - S1[lo])
         above = (S1[hi] - S1[split]) - point * (S0[hi] - S0[split])
         return below + above
 
-    def nearest_sum(self, bounds, points, splits=None) -> np.ndarray:
+    def nearest_sum(self, bounds, points, splits=None, row=0) -> np.ndarray:
         """sum_i lambda_i * (distance from u_i to the kink point of its region).
 
         Regions are separated by the index arrays ``bounds`` (non-decreasing, one fewer
@@ -155,9 +170,38 @@ class _Line:
         edges = [0, *bounds, self.n]
         splits = splits or [None] * len(points)
         return sum(
-            self.region_sum(edges[r], edges[r + 1], points[r], splits[r])
+            self.region_sum(edges[r], edges[r + 1], points[r], splits[r], row)
             for r in range(len(points))
         )
+
+    def pair_sum(self, centre, radius, row=0) -> np.ndarray:
+        """lambda . g for g(u) = ||u - centre| - radius| (radius >= 0), nearest of two."""
+        return self.nearest_sum(
+            [self.index(centre, row)], [centre - radius, centre + radius], row=row
+        )
+
+    def chain4_sum(self, a, t1, t2) -> np.ndarray:
+        """lambda . g for g(u) = min over t in {t1, t2} of ||u - a| - t| (depth 4).
+
+        With t1 <= t2 and c2 = (t1 + t2)/2 >= 0 the regions are split at a - c2, a,
+        a + c2 and measured to a - t2, a - t1, a + t1, a + t2 (docs/pricing.md).
+        """
+        t1, t2 = _depth4_radii(t1, t2)
+        c2 = (t1 + t2) / 2
+        bounds = [self.index(a - c2), self.index(a), self.index(a + c2)]
+        return self.nearest_sum(bounds, [a - t2, a - t1, a + t1, a + t2])
+
+
+def _depth4_radii(t1, t2):
+    """Sorted radii of a depth-4 chain with c2 = (t1 + t2)/2 >= 0 and c3 >= 0.
+
+    If t1 + t2 < 0 then c2 < 0 and ||z - c2| - c3| = |z - t2| for z >= 0 (up to a
+    constant when t2 < 0): the same as radii t2, t2 (or 0, 0).
+    """
+    low, high = np.minimum(t1, t2), np.maximum(t1, t2)
+    flat = low + high < 0
+    high = np.where(flat, np.maximum(high, 0.0), high)
+    return np.where(flat, high, low), high
 
 
 def price_line(X, residual, depth: int, count: int) -> PricedChains:
@@ -196,9 +240,18 @@ def _rows(n: int, width: int):
 
 
 def _line_depth3(line: _Line, best: _Best) -> None:
-    """g = ||x - a| - c| = distance to the nearer of a - c and a + c.  Vertices: a = u_j
-    with c = |u_k - u_j| (pair u_k and its mirror image 2u_j - u_k; c = 0 at k = j), and
-    the pair {u_j, u_k} around its midpoint."""
+    """g = ||x - a| - c| = distance to the nearer of a - c and a + c (docs/pricing.md)."""
+    for scores, centre, radius in _pair_candidates(line):
+        best.offer(scores, np.stack([centre, radius], axis=-1))
+
+
+def _pair_candidates(line: _Line):
+    """Scores of all depth-3 vertices of one line, as (scores, centre, radius) blocks.
+
+    Vertices: centre u_j with radius |u_k - u_j| (the pair u_k and its mirror image
+    2u_j - u_k; radius 0 at k = j), and the pair {u_j, u_k} around its midpoint.  Works
+    with tied points too (depth 4 uses it on distances to an anchor).
+    """
     u, n = line.u, line.n
     k = np.arange(n)
     for j in _rows(n, n):
@@ -206,24 +259,97 @@ def _line_depth3(line: _Line, best: _Best) -> None:
         mirror = 2 * a - u  # (rows, n): the reflection of every u_k through u_j
         mirror_at = line.index(mirror)
         near_left = k < j[:, None]  # u_k lies left of the anchor: it is the left point
-        left = np.where(near_left, u, mirror)
-        right = np.where(near_left, mirror, u)
         scores = line.nearest_sum(
             [j[:, None]],
-            [left, right],
+            [np.where(near_left, u, mirror), np.where(near_left, mirror, u)],
             [np.where(near_left, k, mirror_at), np.where(near_left, mirror_at, k)],
         )
-        best.offer(scores, np.stack(np.broadcast_arrays(a, np.abs(u - a)), axis=-1))
+        yield scores, *np.broadcast_arrays(a, np.abs(u - a))
     for j in _rows(n, n):
         others = k[j[0] :]  # pairs j < k only: rows start at the block's first index
         a = (u[j][:, None] + u[others]) / 2
-        c = (u[others] - u[j][:, None]) / 2
         scores = line.nearest_sum([line.index(a)], [u[j][:, None], u[others]], [j[:, None], others])
         keep = others > j[:, None]
-        best.offer(scores[keep], np.stack([a[keep], c[keep]], axis=-1))
+        yield scores[keep], a[keep], (u[others] - a)[keep]
 
 
-_LINE_FAMILIES = {2: _line_depth2, 3: _line_depth3}
+def _line_depth4(line: _Line, best: _Best) -> None:
+    """g = min over t in {c2 - c3, c2 + c3} of ||x - a| - t| (docs/pricing.md).
+
+    Three families cover every vertex: anchors a = u_j (a depth-3 problem on the
+    distances |u - u_j|), midpoints a of two points with one radius half their gap,
+    and the vertices whose a is fixed only by three kinks jointly.
+    """
+    _depth4_anchored(line, best)
+    _depth4_midpoints(line, best)
+    _depth4_joint(line, best)
+
+
+def _depth4_anchored(line: _Line, best: _Best) -> None:
+    u, lam = line.u, line.lam
+    for j in range(line.n):
+        z = np.abs(u - u[j])
+        order = np.argsort(z, kind="stable")
+        for scores, centre, radius in _pair_candidates(_Line(z[order], lam[order])):
+            best.offer(scores, np.stack(np.broadcast_arrays(u[j], centre, radius), axis=-1))
+
+
+def _depth4_midpoints(line: _Line, best: _Best) -> None:
+    """a = (u_j + u_k)/2 with radius t1 = (u_k - u_j)/2 kept; the other radius t2 is
+    swept: a depth-3 problem on z = |u - a| with one point fixed at t1."""
+    u, lam, n = line.u, line.lam, line.n
+    j, k = np.triu_indices(n, 1)
+    step = max(1, CHUNK // (3 * n))
+    for start in range(0, len(j), step):
+        a = (u[j[start : start + step]] + u[k[start : start + step]]) / 2
+        t1 = (u[k[start : start + step]] - u[j[start : start + step]]) / 2
+        z = np.abs(u - a[:, None])
+        order = np.argsort(z, axis=1, kind="stable")
+        z = np.take_along_axis(z, order, axis=1)
+        lines = _Line(z, lam[order])
+        row = np.arange(len(a))[:, None]
+        t = t1[:, None]
+        for centre, radius in [
+            (t, np.abs(z - t)),
+            ((t + z) / 2, np.abs(z - t) / 2),
+            (z, np.abs(z - t)),
+        ]:
+            centre, radius = np.broadcast_arrays(centre, radius)
+            scores = lines.pair_sum(centre, radius, row)
+            best.offer(scores, np.stack(np.broadcast_arrays(a[:, None], centre, radius), axis=-1))
+
+
+def _depth4_joint(line: _Line, best: _Best) -> None:
+    """Vertices with three data points on kinks and no data point at a or at two
+    points symmetric about a: two data points are kink points (zeros of g) and a third
+    is a boundary between nearest kink points."""
+    u, n = line.u, line.n
+    for j in _rows(n, n * n):
+        uj, uk, um = u[j][:, None, None], u[None, :, None], u[None, None, :]
+        pair = (np.arange(n)[None, :, None] > j[:, None, None]) & np.ones(n, bool)
+        # same side: u_j < u_k both right (or both left) of a, boundary at u_m
+        a = np.broadcast_to(((uj + uk) / 2 + um) / 2, pair.shape)
+        right = pair & (a <= uj)
+        left = pair & (a >= uk)
+        _offer4(line, best, a[right], (uj - a)[right], (uk - a)[right])
+        _offer4(line, best, a[left], (a - uj)[left], (a - uk)[left])
+        # opposite sides: u_j = a - t1 left, u_k = a + t2 right, boundary u_m = a -+ c2
+        c2 = (uk - uj) / 2
+        for a in (um + c2, um - c2):
+            a = np.broadcast_to(a, pair.shape)
+            inside = pair & (a >= uj) & (a <= uk)
+            _offer4(line, best, a[inside], (a - uj)[inside], (uk - a)[inside])
+
+
+def _offer4(line: _Line, best: _Best, a, t1, t2) -> None:
+    for start in range(0, len(a), CHUNK):
+        part = slice(start, start + CHUNK)
+        scores = line.chain4_sum(a[part], t1[part], t2[part])
+        low, high = _depth4_radii(t1[part], t2[part])
+        best.offer(scores, np.stack([a[part], (low + high) / 2, (high - low) / 2], axis=-1))
+
+
+_LINE_FAMILIES = {2: _line_depth2, 3: _line_depth3, 4: _line_depth4}
 
 
 # --------------------------------------------------------- depth 2, any dimension
