@@ -79,16 +79,22 @@ class _Best:
         self.params = np.zeros((0, width))
         self.max = 0.0
 
-    def offer(self, scores: np.ndarray, params: np.ndarray) -> None:
-        scores = np.abs(np.asarray(scores, dtype=float).reshape(-1))
+    def offer(self, scores: np.ndarray, columns) -> None:
+        """Consider candidates with these scores; ``columns`` are their parameters, one
+        array per parameter, broadcastable to the scores' shape.  Only the kept
+        candidates' parameters are ever materialised."""
+        scores = np.abs(np.asarray(scores, dtype=float))
         if scores.size == 0:
             return
-        params = np.asarray(params, dtype=float).reshape(scores.size, -1)
-        self.max = max(self.max, float(scores.max()))
-        if scores.size > self.keep:
-            top = np.argpartition(scores, -self.keep)[-self.keep :]
-            scores, params = scores[top], params[top]
-        self.scores = np.concatenate([self.scores, scores])
+        flat = scores.reshape(-1)
+        self.max = max(self.max, float(flat.max()))
+        if flat.size > self.keep:
+            top = np.argpartition(flat, -self.keep)[-self.keep :]
+        else:
+            top = np.arange(flat.size)
+        picked = np.unravel_index(top, scores.shape)
+        params = np.stack([np.broadcast_to(c, scores.shape)[picked] for c in columns], axis=-1)
+        self.scores = np.concatenate([self.scores, flat[top]])
         self.params = np.concatenate([self.params, params])
         if self.scores.size > 2 * self.keep:
             top = np.argpartition(self.scores, -self.keep)[-self.keep :]
@@ -232,7 +238,7 @@ def _line_depth2(line: _Line, best: _Best) -> None:
     constant beyond them (1.lambda = 0), so a = u_j for some j."""
     u = line.u
     scores = line.region_sum(0, line.n, u, np.arange(line.n))
-    best.offer(scores, u[:, None])
+    best.offer(scores, [u])
 
 
 def _rows(n: int, width: int):
@@ -245,7 +251,7 @@ def _rows(n: int, width: int):
 def _line_depth3(line: _Line, best: _Best) -> None:
     """g = ||x - a| - c| = distance to the nearer of a - c and a + c (docs/pricing.md)."""
     for scores, centre, radius in _pair_candidates(line):
-        best.offer(scores, np.stack([centre, radius], axis=-1))
+        best.offer(scores, [centre, radius])
 
 
 def _pair_candidates(line: _Line):
@@ -294,7 +300,7 @@ def _depth4_anchored(line: _Line, best: _Best) -> None:
         z = np.abs(u - u[j])
         order = np.argsort(z, kind="stable")
         for scores, centre, radius in _pair_candidates(_Line(z[order], lam[order])):
-            best.offer(scores, np.stack(np.broadcast_arrays(u[j], centre, radius), axis=-1))
+            best.offer(scores, [u[j], centre, radius])
 
 
 def _depth4_midpoints(line: _Line, best: _Best) -> None:
@@ -346,7 +352,7 @@ def _depth4_midpoints(line: _Line, best: _Best) -> None:
 
 
 def _offer_line(best: _Best, scores, a, c2, c3) -> None:
-    best.offer(scores, np.stack(np.broadcast_arrays(a, c2, c3), axis=-1))
+    best.offer(scores, [a, c2, c3])
 
 
 def _depth4_joint(line: _Line, best: _Best) -> None:
@@ -445,71 +451,67 @@ def _frames(points: np.ndarray):
     n, d = points.shape
     combos = np.array(list(itertools.combinations(range(n + d), d - 2)), dtype=int)
     combos = combos.reshape(len(combos), d - 2)
-    frames = [(a, combo) for a in range(n) for combo in combos if a not in combo]
+    anchors = np.repeat(np.arange(n), len(combos))
+    spans = np.tile(combos, (n, 1))
+    keep = ~(spans == anchors[:, None]).any(axis=1)
+    anchors, spans = anchors[keep], spans[keep]
     step = max(1, CHUNK // (n + d))
-    for start in range(0, len(frames), step):
-        block = frames[start : start + step]
-        yield (
-            np.array([f[0] for f in block]),
-            np.array([f[1] for f in block]).reshape(len(block), d - 2),
-        )
+    for start in range(0, len(anchors), step):
+        yield anchors[start : start + step], spans[start : start + step]
 
 
 def _plane_bases(points, anchors, spans):
-    """Orthonormal bases (frames, d, 2) of the planes orthogonal to the fixed vectors;
-    frames whose fixed vectors are dependent are dropped (``valid``)."""
+    """Orthonormal bases B0, B1 (frames, d) of the planes orthogonal to the fixed
+    vectors; frames whose fixed vectors are dependent are dropped (``valid``)."""
     n, d = points.shape
+    if d == 2:
+        ones = np.ones(len(anchors), bool)
+        return np.tile([1.0, 0.0], (len(anchors), 1)), np.tile([0.0, 1.0], (len(anchors), 1)), ones
     vectors = np.concatenate([points, np.eye(d)])  # data points, then axes
     fixed = vectors[spans] - np.where(spans[..., None] < n, points[anchors][:, None, :], 0.0)
-    if d == 2:
-        return np.broadcast_to(np.eye(2), (len(anchors), 2, 2)), np.ones(len(anchors), bool)
     _, sing, vt = np.linalg.svd(fixed, full_matrices=True)
     valid = sing[:, -1] > 1e-10 * np.maximum(sing[:, 0], 1e-300)
-    return np.swapaxes(vt[:, d - 2 :, :], 1, 2), valid
+    return vt[:, d - 2, :], vt[:, d - 1, :], valid
 
 
 def _sweep(points, weights, anchors, spans, best: _Best) -> None:
     """Angular sweep in each frame's plane.
 
-    With w = B c (B the plane's basis, c in R^2) the score of the anchor's chain is
-    f(c) = sum_i lambda_i |c . v_i| / ||B c||_1 with v_i = B^T (x_i - x_a).  The sign of
-    c . v_i flips once as the angle of c runs over [0, pi), where c is orthogonal to
-    v_i; sorting those angles, cumulative sums of lambda_i s_i v_i give sum_i
-    lambda_i |c . v_i| at every candidate c orthogonal to some v_m.  Axes enter as
-    vectors with weight 0: they add candidates (w orthogonal to an axis) but no terms.
+    With w = c0 B0 + c1 B1 (B0, B1 an orthonormal basis of the plane) the score of the
+    anchor's chain is f(c) = sum_i lambda_i |c . v_i| / ||w||_1 with v_i the plane
+    coordinates of x_i - x_a.  The sign of c . v_i flips once as the angle of c runs
+    over [0, pi), where c is orthogonal to v_i; sorting those angles, cumulative sums
+    of lambda_i s_i v_i give sum_i lambda_i |c . v_i| at every candidate c orthogonal
+    to some v_m.  Axes enter as vectors with weight 0: they add candidates (w
+    orthogonal to an axis) but no terms.
     """
-    n, d = points.shape
-    bases, valid = _plane_bases(points, anchors, spans)
-    anchors, bases = anchors[valid], bases[valid]
+    d = points.shape[1]
+    B0, B1, valid = _plane_bases(points, anchors, spans)
+    anchors, B0, B1 = anchors[valid], B0[valid], B1[valid]
     if len(anchors) == 0:
         return
-    diffs = np.concatenate(
-        [
-            points[None, :, :] - points[anchors][:, None, :],
-            np.broadcast_to(np.eye(d), (len(anchors), d, d)),
-        ],
-        axis=1,
-    )  # (frames, n + d, d)
+    here = points[anchors]
+    # plane coordinates (frames, n + d) of x_i - x_a, then of the axes
+    v0 = np.concatenate([B0 @ points.T - (B0 * here).sum(1)[:, None], B0], axis=1)
+    v1 = np.concatenate([B1 @ points.T - (B1 * here).sum(1)[:, None], B1], axis=1)
     mass = np.concatenate([weights, np.zeros(d)])
-    v = np.einsum("fmd,fdk->fmk", diffs, bases)  # (frames, m, 2) plane coordinates
-    # c orthogonal to v_i: u_i = rot90(v_i), flipped to angle in [0, pi).  Just after
-    # that angle the sign of c . v_i is +1 if u_i was flipped and -1 otherwise.
-    normal = np.stack([-v[..., 1], v[..., 0]], axis=-1)
-    flip = (normal[..., 1] < 0) | ((normal[..., 1] == 0) & (normal[..., 0] < 0))
-    normal = np.where(flip[..., None], -normal, normal)
-    after = np.where(flip, 1.0, -1.0)
-    angle = np.arctan2(normal[..., 1], normal[..., 0])
-    order = np.argsort(angle, axis=1, kind="stable")
-    signed = (mass * after)[..., None] * v  # lambda_i s_i v_i (frames, m, 2)
-    signed = np.take_along_axis(signed, order[..., None], axis=1)
-    normal = np.take_along_axis(normal, order[..., None], axis=1)
+    # c orthogonal to v_i: n_i = rot90(v_i) = (-v1, v0), flipped to an angle in
+    # [0, pi).  Just after that angle c . v_i has sign +1 if n_i was flipped, else -1.
+    n0, n1 = -v1, v0
+    flip = (n1 < 0) | ((n1 == 0) & (n0 < 0))
+    n0, n1 = np.where(flip, -n0, n0), np.where(flip, -n1, n1)
+    order = np.argsort(np.arctan2(n1, n0), axis=1, kind="stable")
+    signed = mass * np.where(flip, 1.0, -1.0)  # lambda_i s_i, s_i the sign after
+    n0, n1 = np.take_along_axis(n0, order, 1), np.take_along_axis(n1, order, 1)
+    sorted_v0, sorted_v1 = np.take_along_axis(v0, order, 1), np.take_along_axis(v1, order, 1)
+    signed = np.take_along_axis(np.broadcast_to(signed, v0.shape), order, 1)
     # G just after the m-th angle: terms up to m have their "after" sign, the rest not.
-    G = 2 * np.cumsum(signed, axis=1) - signed.sum(axis=1, keepdims=True)
-    w = np.einsum("fdk,fmk->fmd", bases, normal)  # candidate first-layer weights
-    norm1 = np.abs(w).sum(axis=-1)
+    g0 = 2 * np.cumsum(signed * sorted_v0, 1) - (signed * sorted_v0).sum(1, keepdims=True)
+    g1 = 2 * np.cumsum(signed * sorted_v1, 1) - (signed * sorted_v1).sum(1, keepdims=True)
+    W = [B0[:, i, None] * n0 + B1[:, i, None] * n1 for i in range(d)]  # unnormalised w
+    norm1 = sum(np.abs(w) for w in W)
     ok = norm1 > 1e-12
-    scores = np.einsum("fmk,fmk->fm", normal, G) / np.where(ok, norm1, 1.0)
-    w = w / np.where(ok, norm1, 1.0)[..., None]
-    b = -np.einsum("fmd,fd->fm", w, points[anchors])
-    params = np.concatenate([w, b[..., None]], axis=-1)
-    best.offer(scores[ok], params[ok])
+    norm1 = np.where(ok, norm1, 1.0)
+    scores = np.where(ok, (n0 * g0 + n1 * g1) / norm1, 0.0)
+    offset = -(n0 * (B0 * here).sum(1)[:, None] + n1 * (B1 * here).sum(1)[:, None]) / norm1
+    best.offer(scores, [w / norm1 for w in W] + [offset])
