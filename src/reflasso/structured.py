@@ -79,11 +79,14 @@ class _Best:
         self.params = np.zeros((0, width))
         self.max = 0.0
 
-    def offer(self, scores: np.ndarray, columns) -> None:
+    def offer(self, scores: np.ndarray, columns, valid=None) -> None:
         """Consider candidates with these scores; ``columns`` are their parameters, one
         array per parameter, broadcastable to the scores' shape.  Only the kept
-        candidates' parameters are ever materialised."""
+        candidates' parameters are ever materialised.  ``valid`` masks out entries
+        that are not chains."""
         scores = np.abs(np.asarray(scores, dtype=float))
+        if valid is not None:
+            scores = np.where(valid, scores, -1.0)
         if scores.size == 0:
             return
         flat = scores.reshape(-1)
@@ -92,6 +95,7 @@ class _Best:
             top = np.argpartition(flat, -self.keep)[-self.keep :]
         else:
             top = np.arange(flat.size)
+        top = top[flat[top] >= 0]
         picked = np.unravel_index(top, scores.shape)
         params = np.stack([np.broadcast_to(c, scores.shape)[picked] for c in columns], axis=-1)
         self.scores = np.concatenate([self.scores, flat[top]])
@@ -447,13 +451,15 @@ def _frames(points: np.ndarray):
     A vertex has w orthogonal to d - 1 independent vectors among the differences
     x_n - x_a and the axes; fixing d - 2 of them leaves w in a plane, where the sweep
     finds the last one.  Spanning vectors are given by index: n + i means axis e_i.
+    Each vertex is reached from its data point of smallest index as the anchor, so
+    the fixed data points can be limited to indices above the anchor's.
     """
     n, d = points.shape
     combos = np.array(list(itertools.combinations(range(n + d), d - 2)), dtype=int)
     combos = combos.reshape(len(combos), d - 2)
     anchors = np.repeat(np.arange(n), len(combos))
     spans = np.tile(combos, (n, 1))
-    keep = ~(spans == anchors[:, None]).any(axis=1)
+    keep = (spans > anchors[:, None]).all(axis=1)
     anchors, spans = anchors[keep], spans[keep]
     step = max(1, CHUNK // (n + d))
     for start in range(0, len(anchors), step):
@@ -495,23 +501,27 @@ def _sweep(points, weights, anchors, spans, best: _Best) -> None:
     v0 = np.concatenate([B0 @ points.T - (B0 * here).sum(1)[:, None], B0], axis=1)
     v1 = np.concatenate([B1 @ points.T - (B1 * here).sum(1)[:, None], B1], axis=1)
     mass = np.concatenate([weights, np.zeros(d)])
-    # c orthogonal to v_i: n_i = rot90(v_i) = (-v1, v0), flipped to an angle in
-    # [0, pi).  Just after that angle c . v_i has sign +1 if n_i was flipped, else -1.
-    n0, n1 = -v1, v0
-    flip = (n1 < 0) | ((n1 == 0) & (n0 < 0))
-    n0, n1 = np.where(flip, -n0, n0), np.where(flip, -n1, n1)
+    n0, n1, _ = _normals(v0, v1)
     order = np.argsort(np.arctan2(n1, n0), axis=1, kind="stable")
+    v0, v1 = np.take_along_axis(v0, order, 1), np.take_along_axis(v1, order, 1)
+    mass = np.take_along_axis(np.broadcast_to(mass, v0.shape), order, 1)
+    n0, n1, flip = _normals(v0, v1)
     signed = mass * np.where(flip, 1.0, -1.0)  # lambda_i s_i, s_i the sign after
-    n0, n1 = np.take_along_axis(n0, order, 1), np.take_along_axis(n1, order, 1)
-    sorted_v0, sorted_v1 = np.take_along_axis(v0, order, 1), np.take_along_axis(v1, order, 1)
-    signed = np.take_along_axis(np.broadcast_to(signed, v0.shape), order, 1)
     # G just after the m-th angle: terms up to m have their "after" sign, the rest not.
-    g0 = 2 * np.cumsum(signed * sorted_v0, 1) - (signed * sorted_v0).sum(1, keepdims=True)
-    g1 = 2 * np.cumsum(signed * sorted_v1, 1) - (signed * sorted_v1).sum(1, keepdims=True)
+    g0 = 2 * np.cumsum(signed * v0, 1) - (signed * v0).sum(1, keepdims=True)
+    g1 = 2 * np.cumsum(signed * v1, 1) - (signed * v1).sum(1, keepdims=True)
     W = [B0[:, i, None] * n0 + B1[:, i, None] * n1 for i in range(d)]  # unnormalised w
     norm1 = sum(np.abs(w) for w in W)
     ok = norm1 > 1e-12
     norm1 = np.where(ok, norm1, 1.0)
-    scores = np.where(ok, (n0 * g0 + n1 * g1) / norm1, 0.0)
+    scores = (n0 * g0 + n1 * g1) / norm1
     offset = -(n0 * (B0 * here).sum(1)[:, None] + n1 * (B1 * here).sum(1)[:, None]) / norm1
-    best.offer(scores, [w / norm1 for w in W] + [offset])
+    best.offer(scores, [w / norm1 for w in W] + [offset], valid=ok)
+
+
+def _normals(v0, v1):
+    """c orthogonal to v: n = rot90(v) = (-v1, v0), flipped to an angle in [0, pi).
+    Just after that angle, c . v has sign +1 if n was flipped and -1 otherwise."""
+    n0, n1 = -v1, v0
+    flip = (n1 < 0) | ((n1 == 0) & (n0 < 0))
+    return np.where(flip, -n0, n0), np.where(flip, -n1, n1), flip
