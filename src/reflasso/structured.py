@@ -362,22 +362,37 @@ def _offer_line(best: _Best, scores, a, c2, c3) -> None:
 def _depth4_joint(line: _Line, best: _Best) -> None:
     """Vertices with no data point at a nor two data points symmetric about a: two data
     points u_j < u_k are kink points (zeros of g) and a third, u_m, is a boundary
-    between nearest kink points; a is fixed by the three together."""
+    between nearest kink points; a is fixed by the three together.  For each pair the
+    valid u_m form an interval (a moves with u_m), found by two searches."""
     u, n = line.u, line.n
-    for rows in _rows(n, n * n):
-        j, k, m = np.nonzero(rows[:, None, None] < np.arange(n)[:, None] + 0 * np.arange(n))
-        j, k, m = rows[j], k, m
-        # same side: u_j, u_k both right (or both left) of a; u_m the other boundary
-        mid = (u[j] + u[k]) / 2
-        a = (mid + u[m]) / 2
-        right, left = a <= u[j], a >= u[k]
-        _offer_joint(line, best, j[right], k[right], m[right], a[right], "right")
-        _offer_joint(line, best, j[left], k[left], m[left], a[left], "left")
-        # opposite sides: u_j = a - tl left, u_k = a + tr right, u_m = a -+ c2
-        half = (u[k] - u[j]) / 2
-        for a, side in ((u[m] + half, "outer-left"), (u[m] - half, "outer-right")):
-            inside = (a >= u[j]) & (a <= u[k])
-            _offer_joint(line, best, j[inside], k[inside], m[inside], a[inside], side)
+    first, second = np.triu_indices(n, 1)
+    step = max(1, CHUNK // n)
+    for start in range(0, len(first), step):
+        j, k = first[start : start + step], second[start : start + step]
+        mid, half = (u[j] + u[k]) / 2, (u[k] - u[j]) / 2
+        ranges = {  # u_m in [low, high] for: a = (mid + u_m)/2 with a <= u_j ...
+            "right": (np.zeros_like(j), np.searchsorted(u, 2 * u[j] - mid, "right")),
+            "left": (np.searchsorted(u, 2 * u[k] - mid), np.full_like(j, n)),  # a >= u_k
+            # a = u_m + half (or u_m - half) with u_j <= a <= u_k
+            "outer-left": (np.searchsorted(u, u[j] - half), np.searchsorted(u, mid, "right")),
+            "outer-right": (np.searchsorted(u, mid), np.searchsorted(u, u[k] + half, "right")),
+        }
+        for side, (low, high) in ranges.items():
+            pair, m = _ragged(low, high)
+            jj, kk = j[pair], k[pair]
+            if side in ("right", "left"):
+                a = ((u[jj] + u[kk]) / 2 + u[m]) / 2
+            else:
+                a = u[m] + (1 if side == "outer-left" else -1) * (u[kk] - u[jj]) / 2
+            _offer_joint(line, best, jj, kk, m, a, side)
+
+
+def _ragged(low: np.ndarray, high: np.ndarray):
+    """(owner, value) for every value in [low[i], high[i]) over all i."""
+    counts = np.maximum(high - low, 0)
+    owner = np.repeat(np.arange(len(low)), counts)
+    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    return owner, low[owner] + offsets
 
 
 def _offer_joint(line: _Line, best: _Best, j, k, m, a, side: str) -> None:
