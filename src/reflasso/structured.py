@@ -187,35 +187,6 @@ class _Line:
             for r in range(len(points))
         )
 
-    def pair_sum(self, centre, radius, row=None) -> np.ndarray:
-        """lambda . g for g(u) = ||u - centre| - radius| (radius >= 0), nearest of two."""
-        return self.nearest_sum(
-            [self.index(centre, row)], [centre - radius, centre + radius], row=row
-        )
-
-    def chain4_sum(self, a, t1, t2) -> np.ndarray:
-        """lambda . g for g(u) = min over t in {t1, t2} of ||u - a| - t| (depth 4).
-
-        With t1 <= t2 and c2 = (t1 + t2)/2 >= 0 the regions are split at a - c2, a,
-        a + c2 and measured to a - t2, a - t1, a + t1, a + t2 (docs/pricing.md).
-        """
-        t1, t2 = _depth4_radii(t1, t2)
-        c2 = (t1 + t2) / 2
-        bounds = [self.index(a - c2), self.index(a), self.index(a + c2)]
-        return self.nearest_sum(bounds, [a - t2, a - t1, a + t1, a + t2])
-
-
-def _depth4_radii(t1, t2):
-    """Sorted radii of a depth-4 chain with c2 = (t1 + t2)/2 >= 0 and c3 >= 0.
-
-    If t1 + t2 < 0 then c2 < 0 and ||z - c2| - c3| = |z - t2| for z >= 0 (up to a
-    constant when t2 < 0): the same as radii t2, t2 (or 0, 0).
-    """
-    low, high = np.minimum(t1, t2), np.maximum(t1, t2)
-    flat = low + high < 0
-    high = np.where(flat, np.maximum(high, 0.0), high)
-    return np.where(flat, high, low), high
-
 
 def price_line(X, residual, depth: int, count: int) -> PricedChains:
     """Exact pricing for one-dimensional data, depth 2, 3 or 4 (see the module doc)."""
@@ -299,6 +270,8 @@ def _line_depth4(line: _Line, best: _Best) -> None:
 
 
 def _depth4_anchored(line: _Line, best: _Best) -> None:
+    """a = u_j: the depth-3 vertices of the distances z = |u - u_j| (sorted), with the
+    centre as c2 and the radius as c3."""
     u, lam = line.u, line.lam
     for j in range(line.n):
         z = np.abs(u - u[j])
