@@ -197,3 +197,16 @@ def test_every_candidate_is_scored_as_its_chain(monkeypatch, depth, d, n):
     np.testing.assert_allclose(np.abs(W).sum(axis=1), 1.0, rtol=1e-12)
     direct = evaluate_unit_chains(points, W, b1, C).T @ weights
     np.testing.assert_allclose(np.abs(scores), np.abs(direct), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("d", [2, 3])
+def test_data_of_lower_dimension(d):
+    """Points on a line in 2-D (the 'simulated' experiment: second coordinate zero) or
+    on a plane in 3-D: frames with dependent vectors are skipped, nothing else changes."""
+    rng = np.random.default_rng(40 + d)
+    t = rng.normal(size=(8, d - 1))
+    X = np.column_stack([t, np.zeros(8) if d == 2 else t.sum(axis=1)])
+    lam = dual(rng, 8)
+    result = price_depth2(X, lam, 5)
+    assert result.max_score == pytest.approx(dictionary_max(X, lam, 2), rel=EXACT)
+    check_chains(X, lam, result, 2)
