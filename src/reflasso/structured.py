@@ -249,12 +249,12 @@ def _pair_candidates(line: _Line):
             [np.where(near_left, k, mirror_at), np.where(near_left, mirror_at, k)],
         )
         yield scores, *np.broadcast_arrays(a, np.abs(u - a))
-    for j in _rows(n, n):
-        others = k[j[0] :]  # pairs j < k only: rows start at the block's first index
-        a = (u[j][:, None] + u[others]) / 2
-        scores = line.nearest_sum([line.index(a)], [u[j][:, None], u[others]], [j[:, None], others])
-        keep = others > j[:, None]
-        yield scores[keep], a[keep], (u[others] - a)[keep]
+    for rows in _rows(n, n):
+        pair, others = _ragged(rows + 1, np.full_like(rows, n))  # pairs j < k
+        j = rows[pair]
+        a = (u[j] + u[others]) / 2
+        scores = line.nearest_sum([line.index(a)], [u[j], u[others]], [j, others])
+        yield scores, a, u[others] - a
 
 
 def _line_depth4(line: _Line, best: _Best) -> None:
