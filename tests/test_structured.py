@@ -122,7 +122,7 @@ def test_supported_cases_and_errors():
     X = np.arange(4.0)[:, None]
     with pytest.raises(NotImplementedError, match="depth 5"):
         price_line(X, np.array([1.0, -1, 1, -1]), 5, 1)
-    with pytest.raises(ValueError, match="one-dimensional"):
+    with pytest.raises(NotImplementedError, match="one-dimensional"):
         price_line(np.ones((4, 2)), np.zeros(4), 3, 1)
     with pytest.raises(ValueError, match="residual"):
         price_line(X, np.zeros(3), 3, 1)

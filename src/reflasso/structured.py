@@ -192,7 +192,10 @@ def price_line(X, residual, depth: int, count: int) -> PricedChains:
     """Exact pricing for one-dimensional data, depth 2, 3 or 4 (see the module doc)."""
     X, lam = _checked(X, residual)
     if X.shape[1] != 1:
-        raise ValueError(f"price_line needs one-dimensional data, got d={X.shape[1]}")
+        raise NotImplementedError(
+            f"price_line is for one-dimensional data, got d={X.shape[1]} "
+            "(price_depth2 handles depth 2 in any dimension)"
+        )
     if depth not in _LINE_FAMILIES:
         raise NotImplementedError(f"no structured 1-D pricing for depth {depth}")
     u, weights, center, scale = _merged(X, lam)
