@@ -18,7 +18,7 @@ init = None
 if wildcards.init == "lasso":
     from reflasso import LassoFit
 
-    init = LassoFit.load(Path(snakemake.input.init).parent)  # noqa: F821
+    init = LassoFit.load(Path(snakemake.input.init[0]).parent)  # noqa: F821
 checkpoint = Path(params.checkpoint)
 resume = checkpoint if checkpoint.exists() else None
 if resume:
