@@ -24,7 +24,9 @@ configfile: "config/config.yaml"
 # One short line per problem, naming the config key (snakemake's validate would print the
 # whole schema); then snakemake's validate fills the schema's defaults, and the checks a
 # schema cannot express run before any job (data finite, sizes, dictionary budgets).
-config_check.check_schema(config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
+config_check.check_schema(
+    config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
+)
 validate(config, schema="workflow/schemas/config.schema.yaml")
 config_check.validate(config)
 

@@ -73,7 +73,9 @@ def lasso_runs(experiment):
 def lasso_files(experiment, filenames=LASSO_FIT_FILES):
     """The files of every Lasso fit of an experiment (by default what LassoFit.load reads)."""
     names = [filenames] if isinstance(filenames, str) else filenames
-    return [f"{lasso_dir(*run)}/{name}" for run in lasso_runs(experiment) for name in names]
+    return [
+        f"{lasso_dir(*run)}/{name}" for run in lasso_runs(experiment) for name in names
+    ]
 
 
 def train_runs(experiment):
