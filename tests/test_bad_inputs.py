@@ -291,6 +291,10 @@ BAD_DATA = {
     ),
     "one_point": (lambda tmp, good: _npz(tmp / "one.npz", X=X[:1], y=Y[:1]), ["at least 2"]),
     "rows_differ": (lambda tmp, good: _npz(tmp / "rows.npz", X=X, y=Y[:3]), ["4 rows"]),
+    "huge_values": (
+        lambda tmp, good: _npz(tmp / "huge.npz", X=X * 1e300, y=Y),
+        ["7e+300 in magnitude (limit 1e+100)", "rescale"],
+    ),
 }
 
 

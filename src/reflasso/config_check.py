@@ -18,9 +18,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-#: Largest |x| or |y| accepted in a config data set.  Squares of larger values approach
-#: the float range (1.8e308) and the conic solver fails with an opaque numerical error.
-MAX_MAGNITUDE = 1e100
+from .io import MAX_MAGNITUDE
+
 EXPERIMENTS = ("toy1d", "simulated", "planes2d", "depth_symmetry", "llm")
 
 

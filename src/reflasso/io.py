@@ -10,6 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
+#: Largest |x| or |y| accepted.  Squares of larger values approach the float range
+#: (1.8e308) and the conic solver fails with an opaque numerical error.
+MAX_MAGNITUDE = 1e100
+
 
 class DataError(ValueError):
     """Input data that cannot be used, with a message naming the problem."""
@@ -157,6 +161,12 @@ def check_xy(X, y, name: str = "data") -> tuple[np.ndarray, np.ndarray]:
         raise DataError(f"{name}: need at least 2 training points, got {X.shape[0]}")
     if not (np.isfinite(X).all() and np.isfinite(y).all()):
         raise DataError(f"{name}: X or y contains NaN or inf")
+    largest = max(np.abs(X).max(initial=0.0), np.abs(y).max(initial=0.0))
+    if largest > MAX_MAGNITUDE:
+        raise DataError(
+            f"{name}: values up to {largest:.3g} in magnitude (limit {MAX_MAGNITUDE:g}); "
+            "rescale the data"
+        )
     return X, y
 
 
