@@ -30,6 +30,7 @@ _RULE_OF_FOLDER = {
     "results/reduce/": "reduce",
     "results/lasso/": "lasso",
     "results/train/": "train",
+    "results/checkpoints/": "train",
     "results/analyse/": "analyse_*",
     "results/tables/": "analyse_* or claims",
 }
