@@ -246,6 +246,13 @@ def test_float_paths_are_lossless_and_distinct():
     assert texts[:3] == ["0.00123456789", "0.001", "0.0010000001"]
 
 
+def test_metrics_record_the_configured_beta_exactly(tmp_path):
+    beta = 1.23456789e-3  # what the workflow fits: float(float_text(configured value))
+    assert float(config_check.float_text(beta)) == beta
+    fit_lasso(X, Y, depth=2, beta=float(config_check.float_text(beta))).save(tmp_path)
+    assert json.loads((tmp_path / "metrics.json").read_text())["beta"] == beta
+
+
 # ------------------------------------------------------------- command-line probes
 def write(path: Path, content: bytes | str) -> Path:
     path.write_bytes(content.encode() if isinstance(content, str) else content)
