@@ -4,15 +4,31 @@
 config/config.yaml; workflow/rules/*.smk hold the rules by stage.
 """
 
+from pathlib import Path
+
 from snakemake.utils import min_version, validate
 
+from reflasso import config_check
+
 min_version("8.0")
+
+# A syntax error in the default config names its file and line (snakemake's own loader
+# says neither); files given with --configfile: `reflasso check-config FILE`.
+if Path("config/config.yaml").exists():
+    config_check.load_yaml_file("config/config.yaml")
 
 
 configfile: "config/config.yaml"
 
 
+# One short line per problem, naming the config key (snakemake's validate would print the
+# whole schema); then snakemake's validate fills the schema's defaults, and the checks a
+# schema cannot express run before any job (data finite, sizes, dictionary budgets).
+config_check.check_schema(
+    config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
+)
 validate(config, schema="workflow/schemas/config.schema.yaml")
+config_check.validate(config)
 
 
 report: "workflow/report/workflow.rst"

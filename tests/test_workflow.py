@@ -6,8 +6,10 @@ The end-to-end run works in a temporary folder (``--directory``) so the reposito
 ``results/`` are never touched.
 """
 
+import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -190,6 +192,24 @@ def test_second_run_does_nothing(tiny_run):
     assert time.perf_counter() - started < 60  # generous: the target (< 10 s) is for idle machines
 
 
+def result_hashes(workdir) -> dict[str, str]:
+    """sha256 of every results/tables/* file and of results/claims.md."""
+    files = [*sorted((workdir / "results/tables").iterdir()), workdir / "results/claims.md"]
+    return {str(f.relative_to(workdir)): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+
+
+@pytest.mark.slow
+def test_two_clean_runs_give_identical_tables(tiny_run, tmp_path):
+    # optimality.csv carried wall-clock seconds, so no two runs hashed the same
+    workdir, _ = tiny_run
+    first = result_hashes(workdir)
+    snakemake(tmp_path, "results/claims.md", "--cores", "2", timeout=600, check=True)
+    second = result_hashes(tmp_path)
+    assert len(first) == 2 * len(TABLES) + 1
+    differing = [name for name in first if first[name] != second.get(name)]
+    assert set(first) == set(second) and not differing, differing
+
+
 @pytest.mark.slow
 def test_interrupted_training_leaves_no_half_result_and_resumes(tiny_run):
     workdir, _ = tiny_run
@@ -236,3 +256,56 @@ def test_report_collects_figures_and_tables(tiny_run):
     html = report.read_text(errors="replace")
     for name in ("toy1d.pdf", "optimality.csv", "claims.md"):
         assert name in html, f"{name} is not in the report"
+
+
+@pytest.mark.slow
+def test_corrupt_result_is_named_and_rebuilt_keeping_other_tables(tiny_run):
+    # a truncated solution.npz used to go unnoticed ("Nothing to be done"), then gave an
+    # EOFError naming no file
+    workdir, _ = tiny_run
+    fit = workdir / "results/lasso/toy_a/L2-b0.001"
+    kept = workdir / "results/tables/symmetry.csv"  # not downstream of that fit
+    before = kept.read_bytes()
+    (fit / "solution.npz").write_bytes(b"")
+    result = snakemake(workdir, "--cores", "2", timeout=600)
+    output = output_of(result)
+    assert result.returncode != 0
+    assert "results/lasso/toy_a/L2-b0.001/solution.npz: the .npz file is empty" in output
+    assert "rule lasso" in output
+    assert kept.read_bytes() == before
+    (fit / "solution.npz").unlink()  # what the message says to do
+    plan = snakemake(workdir, "-n", "--cores", "2", check=True).stdout
+    assert re.search(r"^(local)?rule lasso:$", plan, re.MULTILINE), plan[-3000:]
+    snakemake(workdir, "--cores", "2", timeout=600, check=True)
+    assert "Nothing to be done" in output_of(snakemake(workdir, "--cores", "2", check=True))
+
+
+def job_inputs(plan: str, rule: str) -> str:
+    """The input line of the first job of ``rule`` in a dry run's output."""
+    match = re.search(rf"^(?:local)?rule {rule}:\n    input: (.*)$", plan, re.MULTILINE)
+    assert match, f"no {rule} job in the plan"
+    return match.group(1)
+
+
+def test_every_file_a_rule_reads_is_a_declared_input(tmp_path):
+    targets = [
+        "results/tables/kinks.csv",
+        "results/tables/symmetry.csv",
+        "results/tables/angles.csv",
+    ]
+    plan = snakemake(tmp_path, "-n", *targets, check=True).stdout
+    lasso_files = ["metrics.json", "solution.npz", "meaning.csv"]  # what LassoFit.load reads
+    train_files = ["metrics.json", "history.csv", "model.pt"]  # what TrainResult.load reads
+    for rule, names in [
+        ("analyse_toy1d", lasso_files),
+        ("analyse_depth_symmetry", train_files),
+        ("analyse_planes2d", lasso_files + train_files),
+    ]:
+        inputs = job_inputs(plan, rule)
+        for name in names:
+            assert f"/{name}" in inputs, f"{rule} reads {name} but does not declare it"
+    plan = snakemake(tmp_path, "-n", "results/analyse/simulated/curves.csv", check=True).stdout
+    warm = [b for b in plan.split("\n\n") if "rule train:" in b and "init=lasso" in b]
+    assert warm, "no training job starts from a Lasso fit"
+    for job in warm:
+        assert all(f"L3-b0.001/{name}" in job for name in lasso_files), job

@@ -107,3 +107,19 @@ def lasso_certificate(
         "n_random": int(n_random),
         "seed": int(seed),
     }
+
+
+def relative_gap(value, reference):
+    """(value - reference) / |reference|, elementwise, defined when the reference is 0.
+
+    A zero optimum is legitimate (all labels equal: z = 0 fits exactly); then the gap is
+    0 for a value of 0 and +-inf otherwise, never a ZeroDivisionError or a NaN.
+    """
+    value, reference = np.asarray(value, float), np.asarray(reference, float)
+    difference, scale = value - reference, np.abs(reference)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap = np.where(
+            scale > 0, difference / np.where(scale > 0, scale, 1.0), np.sign(difference) * np.inf
+        )
+    gap = np.where((scale == 0) & (difference == 0), 0.0, gap)
+    return float(gap) if gap.ndim == 0 else gap

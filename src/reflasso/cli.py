@@ -4,19 +4,63 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
+from pathlib import Path
 
 from .io import DataError, load_xy
 
 log = logging.getLogger("reflasso")
 
 
+def _check_out(out: str) -> None:
+    """--out must be a folder that can be created: refused before any fit or training."""
+    for path in [Path(out), *Path(out).parents]:
+        if path.exists() and not path.is_dir():
+            raise ValueError(
+                f"--out {out}: {path} exists and is not a folder (--out names a folder)"
+            )
+
+
+def parse_bytes(text: str) -> float:
+    """'4GB', '500MB', '2e9' (bytes) -> bytes (powers of 1000)."""
+    units = {"": 1, "B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12}
+    match = re.fullmatch(r"\s*([0-9.]+(?:[eE][-+]?\d+)?)\s*([KMGT]?B?)\s*", text.upper())
+    if not match or float(match.group(1)) <= 0:
+        raise argparse.ArgumentTypeError(f"not a memory size: {text!r} (e.g. 4GB, 500MB, 2e9)")
+    return float(match.group(1)) * units[match.group(2)]
+
+
+def _dictionary_options(args) -> dict:
+    """Options of build_dictionary set on the command line (checked before any work)."""
+    options = {}
+    if args.dictionary == "sampled":
+        if args.samples is None:
+            raise ValueError(
+                "--dictionary sampled needs --samples N (the number of sampled chains)"
+            )
+        options["n_samples"] = args.samples
+    elif args.samples is not None:
+        raise ValueError(f"--samples applies to --dictionary sampled, not {args.dictionary!r}")
+    if args.max_memory is not None:
+        options["max_bytes"] = args.max_memory
+    return options
+
+
 def _fit(args) -> None:
     from .lasso import fit_lasso
 
+    _check_out(args.out)
+    options = _dictionary_options(args)
     X, y = load_xy(args.data)
     fit = fit_lasso(
-        X, y, depth=args.depth, beta=args.beta, dictionary=args.dictionary, solver=args.solver
+        X,
+        y,
+        depth=args.depth,
+        beta=args.beta,
+        dictionary=args.dictionary,
+        solver=args.solver,
+        **options,
     )
     fit.save(args.out)
     log.info(
@@ -30,14 +74,22 @@ def _fit(args) -> None:
 
 
 def _train(args) -> None:
-    from .training import train_network
+    from .training import check_init_matches, train_network
 
+    _check_out(args.out)
     X, y = load_xy(args.data)
     init = None
     if args.init_from:
         from .lasso import LassoFit
 
         init = LassoFit.load(args.init_from)
+        if not args.allow_init_mismatch:
+            try:
+                check_init_matches(init, X, y, args.beta)
+            except ValueError as error:
+                raise ValueError(
+                    f"--init-from {args.init_from}: {error} (--allow-init-mismatch uses it anyway)"
+                ) from None
     result = train_network(
         X,
         y,
@@ -65,6 +117,15 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--beta", type=float, required=True, help="regularisation strength > 0")
     fit.add_argument("--dictionary", default="exact", help="exact, closed-form or sampled")
     fit.add_argument("--solver", default="auto", help="auto, clarabel or fast")
+    fit.add_argument(
+        "--samples", type=int, default=None, help="number of sampled chains (--dictionary sampled)"
+    )
+    fit.add_argument(
+        "--max-memory",
+        type=parse_bytes,
+        default=None,
+        help="memory budget of the dictionary: bytes or e.g. 4GB (default 2GB)",
+    )
     fit.add_argument("--out", required=True, help="output folder")
     fit.set_defaults(run=_fit)
 
@@ -79,9 +140,37 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--device", default="auto", help="auto, cpu or cuda")
     train.add_argument("--init-from", default=None, help="a 'reflasso fit' output folder")
+    train.add_argument(
+        "--allow-init-mismatch",
+        action="store_true",
+        help="accept an --init-from fit made with another beta or other data",
+    )
     train.add_argument("--out", required=True, help="output folder")
     train.set_defaults(run=_train)
+
+    check = commands.add_parser(
+        "check-config", help="check a workflow config file (YAML syntax and content)"
+    )
+    check.add_argument("config", help="a config YAML file, e.g. config/config.yaml")
+    check.add_argument(
+        "--schema",
+        default="workflow/schemas/config.schema.yaml",
+        help="the workflow's JSON schema (skipped when the file is not there)",
+    )
+    check.set_defaults(run=_check_config)
     return parser
+
+
+def _check_config(args) -> None:
+    from .config_check import check_schema, load_yaml_file, validate
+
+    config = load_yaml_file(args.config)
+    if Path(args.schema).is_file():
+        check_schema(config, args.schema)
+    else:
+        log.warning("schema %s not found: types and key names are not checked", args.schema)
+    validate(config)
+    log.info("%s: no problem found", args.config)
 
 
 def main(argv: list[str] | None = None) -> int:

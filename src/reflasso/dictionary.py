@@ -126,9 +126,11 @@ def _count_rows(n: int, d: int, depth: int) -> int:
 def _too_large(what: str, columns: int, nbytes: float, max_bytes: float) -> DictionaryTooLarge:
     return DictionaryTooLarge(
         f"{what}: about {columns:,} columns, {nbytes / 1e9:.3g} GB, over the memory budget "
-        f"max_bytes={max_bytes / 1e9:.3g} GB. Alternatives: kind='sampled' with "
-        "n_samples=<count>, fewer points, a lower depth, kind='closed-form' (the paper's "
-        "families: smaller, exact only for L = 2), or a larger max_bytes."
+        f"of {max_bytes / 1e9:.3g} GB. Alternatives: fewer points; a lower depth; a sampled "
+        "dictionary ('reflasso fit --dictionary sampled --samples N', in Python "
+        "dictionary='sampled', n_samples=N); the closed-form dictionary ('--dictionary "
+        "closed-form': smaller, exact only for L = 2); or a larger budget ('--max-memory', "
+        "in Python max_bytes=...)."
     )
 
 

@@ -7,17 +7,17 @@ tables written here, so restyling a figure never reruns a fit.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .analysis import kink_candidates, match_kinks, weight_angles
-from .io import write_text_atomic
+from .certificate import relative_gap
+from .io import read_csv, write_text_atomic
+from .io import read_json as read_checked_json
 
 LINE_POINTS = 801  # resolution of 1-D curves (kinks are located to about range/800)
 GRID_POINTS = 81  # per axis of 2-D heat maps
@@ -150,7 +150,7 @@ def at_midpoint(positions, x_data, tol: float) -> np.ndarray:
 
 # ----------------------------------------------------------------------- collecting
 def read_json(path: str | os.PathLike) -> dict:
-    return json.loads(Path(path).read_text())
+    return read_checked_json(path)  # errors name the file and the rule that rebuilds it
 
 
 def flat_metrics(path: str | os.PathLike) -> dict:
@@ -170,7 +170,7 @@ def collect_csv(paths: Sequence[str], runs: Sequence[Mapping]) -> pd.DataFrame:
     """Concatenate per-fit CSV tables, each tagged with its run's wildcards."""
     frames = []
     for path, run in zip(paths, runs, strict=True):
-        frame = pd.read_csv(path)
+        frame = read_csv(path)
         for key, value in run.items():
             frame[key] = value
         frames.append(frame)
@@ -205,7 +205,7 @@ def lasso_summary(run: Mapping, metrics: Mapping, reconstruction: Mapping) -> di
 def train_summary(run: Mapping, metrics: Mapping) -> dict:
     """One row of the training table: the run's wildcards and final objective terms."""
     keys = ["experiment", "dataset", "arch", "depth", "width", "beta", "init", "seed"]
-    terms = ["objective", "loss", "penalty", "device", "seconds"]
+    terms = ["objective", "loss", "penalty", "device"]  # no wall-clock time: tables repeat
     return {**{key: run[key] for key in keys}, **{key: metrics.get(key) for key in terms}}
 
 
@@ -224,9 +224,7 @@ def optimality_table(
     table = trained.rename(columns={"objective": "trained_objective"}).merge(
         lasso[[*RUN_KEYS, "lasso_objective"]], on=RUN_KEYS, how="left"
     )
-    table["rel_gap"] = (table["trained_objective"] - table["lasso_objective"]) / table[
-        "lasso_objective"
-    ].abs()
+    table["rel_gap"] = relative_gap(table["trained_objective"], table["lasso_objective"])
     table["bound_applies"] = (table["arch"] == "reflection") | (table["depth"] == 2)
     table["below_bound"] = table["bound_applies"] & (table["rel_gap"] < -objective_rtol)
     table["near_optimum"] = table["rel_gap"].abs() <= near_rtol

@@ -9,7 +9,6 @@ a ``ReflectionNetwork`` and saves/loads itself without pickle.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from dataclasses import dataclass, field
@@ -21,7 +20,17 @@ import pandas as pd
 from .certificate import DEFAULT_RANDOM, DEFAULT_TOL, lasso_certificate
 from .chains import evaluate_unit_chains
 from .dictionary import Dictionary
-from .io import DataError, check_depth, check_xy, save_npz_atomic, write_json_atomic
+from .io import (
+    DataError,
+    check_depth,
+    check_xy,
+    load_npz,
+    read_csv,
+    read_json,
+    save_npz_atomic,
+    write_json_atomic,
+    write_text_atomic,
+)
 from .provenance import provenance
 from .solvers import DictionaryColumns, lasso_objective, solve_clarabel, solve_fast
 
@@ -124,13 +133,13 @@ class LassoFit:
             depth=np.int64(self.depth),
             beta=np.float64(self.beta),
         )
+        # only the active columns: the full table of a large exact dictionary runs to
+        # hundreds of MB, and the figures need only what the solution uses.  Always
+        # written (a header only when there is no meaning), so the workflow can declare it.
+        active = pd.DataFrame({"coef": []})
         if D.meaning is not None and len(D.meaning):
-            # only the active columns: the full table of a large exact dictionary runs to
-            # hundreds of MB, and the figures need only what the solution uses
             active = D.meaning.iloc[self.active].assign(coef=self.coef[self.active])
-            tmp = directory / ".meaning.csv.tmp"
-            active.to_csv(tmp, index_label="column")
-            tmp.replace(directory / "meaning.csv")
+        write_text_atomic(directory / "meaning.csv", active.to_csv(index_label="column"))
         certificate = (
             self.certificate()
             if not self._certificates
@@ -165,13 +174,12 @@ class LassoFit:
     def load(cls, directory) -> LassoFit:
         """Read a fit written by ``save`` (no pickle)."""
         directory = Path(directory)
-        metrics = json.loads((directory / "metrics.json").read_text())
-        with np.load(directory / "solution.npz", allow_pickle=False) as data:
-            arrays = {name: data[name] for name in data.files}
+        metrics = read_json(directory / "metrics.json")
+        arrays = load_npz(directory / "solution.npz")
         meaning_path = directory / "meaning.csv"
         meaning = pd.DataFrame()
         if meaning_path.exists():  # active columns only (see save)
-            active = pd.read_csv(meaning_path, index_col="column").drop(columns="coef")
+            active = read_csv(meaning_path, index_col="column").drop(columns="coef")
             meaning = active.reindex(range(len(arrays["b1"])))
         meaning.index.name = None
         depth, beta = int(arrays["depth"]), float(arrays["beta"])

@@ -13,7 +13,6 @@ is never below the Lasso optimum (paper.md section 2); see docs/training.md.
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 import time
@@ -27,12 +26,19 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .io import _write_atomic, check_xy, write_json_atomic
+from .io import _write_atomic, check_xy, load_torch, read_csv, read_json, write_json_atomic
 from .network import ReflectionNetwork, StandardNetwork
 from .provenance import provenance
 
 ARCHITECTURES = {"reflection": ReflectionNetwork, "standard": StandardNetwork}
 HISTORY_COLUMNS = ["step", "loss", "penalty", "objective"]
+# Training is stopped as diverged when the objective becomes non-finite or exceeds this
+# multiple of its first logged value (Adam from a sane start never comes near it).
+DIVERGENCE_FACTOR = 1e3
+
+
+class TrainingDiverged(ValueError):
+    """The objective became non-finite or grew by orders of magnitude (learning rate too large)."""
 
 
 @dataclass
@@ -84,11 +90,11 @@ class TrainResult:
     def load(cls, directory: str | Path) -> TrainResult:
         """Read a folder written by ``save`` (the model lands on the CPU)."""
         directory = Path(directory)
-        metrics = json.loads((directory / "metrics.json").read_text())
+        metrics = read_json(directory / "metrics.json")
         config = {key: metrics[key] for key in metrics if key in _CONFIG_KEYS}
         return cls(
             model=load_model(directory),
-            history=pd.read_csv(directory / "history.csv"),
+            history=read_csv(directory / "history.csv"),
             objective=metrics["objective"],
             loss=metrics["loss"],
             penalty=metrics["penalty"],
@@ -112,10 +118,10 @@ def load_model(directory: str | Path) -> nn.Module:
     unpickled.
     """
     directory = Path(directory)
-    metrics = json.loads((directory / "metrics.json").read_text())
+    metrics = read_json(directory / "metrics.json")
     dtype = getattr(torch, metrics.get("dtype", "float64"))
     model = build_model(metrics["arch"], metrics["dim"], metrics["depth"], metrics["width"], dtype)
-    model.load_state_dict(torch.load(directory / "model.pt", map_location="cpu", weights_only=True))
+    model.load_state_dict(load_torch(directory / "model.pt"))
     return model
 
 
@@ -323,11 +329,13 @@ def _train(X, y, *, arch, depth, width, beta, epochs, lr, seed, device, init, in
     def record(loss, penalty):
         loss, penalty = float(loss), float(penalty)
         rows.append((step, loss, penalty, loss + penalty))
+        _check_diverged(rows, lr, baseline)
         return loss + penalty
 
     def reached(objective):
         return target_objective is not None and objective <= target_objective * (1 + rel_tol)
 
+    baseline = 0.5 * float(np.sum(y**2))  # objective of the zero network: a scale for "grew"
     show = sys.stderr.isatty() if progress is None else progress
     bar = tqdm(total=epochs, initial=start_epoch, disable=not show, desc=f"train {arch}")
     stopped_early, epochs_done = False, start_epoch
@@ -366,6 +374,7 @@ def _train(X, y, *, arch, depth, width, beta, epochs, lr, seed, device, init, in
         loss, penalty = (float(t) for t in terms(Xt, yt))
     if not rows or rows[-1][0] != step:
         record(loss, penalty)
+    _check_diverged([*rows, (step, loss, penalty, loss + penalty)], lr, baseline)
     config.update(steps=step, stopped_early=stopped_early, epochs_run=epochs_done)
     return TrainResult(
         model=model,
@@ -377,6 +386,42 @@ def _train(X, y, *, arch, depth, width, beta, epochs, lr, seed, device, init, in
         seconds=seconds,
         config=config,
     )
+
+
+def _check_diverged(rows: list, lr: float, baseline: float) -> None:
+    """Raise TrainingDiverged when the last logged objective is non-finite or has grown
+    past DIVERGENCE_FACTOR times the larger of its first logged value and ``baseline``
+    (the zero network's objective, so that a near-zero start does not count as a scale)."""
+    step, objective, first = rows[-1][0], rows[-1][3], rows[0][3]
+    scale = max(first, baseline, 1e-12) if math.isfinite(first) else math.inf
+    if math.isfinite(objective) and objective <= DIVERGENCE_FACTOR * scale:
+        return
+    raise TrainingDiverged(
+        f"training diverged at step {step}: objective {objective:.3g} (first logged "
+        f"{first:.3g}) with learning rate lr={lr:g}; use a smaller learning rate "
+        f"(e.g. lr={min(lr / 10, 1e-2):g})"
+    )
+
+
+def check_init_matches(init, X, y, beta: float) -> None:
+    """Reject a Lasso fit made for another beta or other data as a warm start.
+
+    The chains of a fit are only meaningful for the (X, y, beta) it solved; a fit of
+    something else still runs but silently starts from an unrelated point.
+    """
+    X, y = check_xy(X, y)
+    problems = []
+    if not math.isclose(float(init.beta), float(beta), rel_tol=1e-12):
+        problems.append(f"it was fitted with beta={init.beta!r}, this run has beta={beta!r}")
+    if np.shape(init.X) != X.shape or not (np.array_equal(init.X, X) and np.array_equal(init.y, y)):
+        problems.append(
+            f"it was fitted on other data ({np.shape(init.X)[0]} points in "
+            f"R^{np.shape(init.X)[1]}; this data has {X.shape[0]} in R^{X.shape[1]}"
+            + (", same shape but different values" if np.shape(init.X) == X.shape else "")
+            + ")"
+        )
+    if problems:
+        raise ValueError("the Lasso fit given as warm start does not match: " + "; ".join(problems))
 
 
 def _batches(n: int, batch_size: int | None, order: torch.Tensor | None):
@@ -426,7 +471,7 @@ def _save_checkpoint(path, model, optimizer, batches, rows, step, epoch, config)
 
 
 def _resume(path, model, optimizer, batches, config) -> tuple[list, int, int]:
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    state = load_torch(path)
     saved = state["config"]
     wanted = {k: config[k] for k in saved}
     if saved != wanted:

@@ -3,6 +3,8 @@
 
 import itertools
 
+from reflasso.config_check import float_text
+
 EXPERIMENTS = ["toy1d", "simulated", "planes2d", "depth_symmetry", "llm"]
 FIGURES = [
     "toy1d",
@@ -18,9 +20,16 @@ TOY = config["datasets"]
 TEXT = config["text"]
 
 
+# What a Lasso fit / training run folder holds; every file a later rule reads from it
+# is among its declared inputs, so a missing or older file makes Snakemake rebuild it.
+LASSO_FIT_FILES = ("metrics.json", "solution.npz", "meaning.csv")
+TRAIN_RUN_FILES = ("metrics.json", "history.csv", "model.pt")
+
+
 def beta_text(beta):
-    """The one spelling of beta in paths (1e-06, 0.001)."""
-    return f"{float(beta):g}"
+    """The one spelling of a float in paths (1e-06, 0.001, 0.00123456789): the shortest
+    text that reads back as the same float, so paths are lossless and never collide."""
+    return float_text(beta)
 
 
 def text_datasets():
@@ -61,8 +70,12 @@ def lasso_runs(experiment):
     )
 
 
-def lasso_files(experiment, filename="metrics.json"):
-    return [f"{lasso_dir(*run)}/{filename}" for run in lasso_runs(experiment)]
+def lasso_files(experiment, filenames=LASSO_FIT_FILES):
+    """The files of every Lasso fit of an experiment (by default what LassoFit.load reads)."""
+    names = [filenames] if isinstance(filenames, str) else filenames
+    return [
+        f"{lasso_dir(*run)}/{name}" for run in lasso_runs(experiment) for name in names
+    ]
 
 
 def train_runs(experiment):
@@ -88,9 +101,13 @@ def train_dir(experiment, run):
     return f"results/train/{experiment}/{run['dataset']}/{name}"
 
 
-def train_files(experiment, filename="metrics.json"):
+def train_files(experiment, filenames=TRAIN_RUN_FILES):
+    """The files of every training run of an experiment (by default what TrainResult.load reads)."""
+    names = [filenames] if isinstance(filenames, str) else filenames
     return [
-        f"{train_dir(experiment, run)}/{filename}" for run in train_runs(experiment)
+        f"{train_dir(experiment, run)}/{name}"
+        for run in train_runs(experiment)
+        for name in names
     ]
 
 
@@ -102,29 +119,6 @@ def all_train_files(filename="metrics.json"):
     return [f for e in EXPERIMENTS for f in train_files(e, filename)]
 
 
-def check_references():
-    """Cross-references the schema cannot express, failing with the offending name."""
-    for name, spec in TOY.items():
-        if spec["kind"] == "points1d" and len(spec["x"]) != len(spec["y"]):
-            raise ValueError(f"config datasets.{name}: x and y have different lengths")
-        if spec["kind"] == "embedded" and spec["source"] not in TOY:
-            raise ValueError(
-                f"config datasets.{name}.source: unknown data set {spec['source']!r}"
-            )
-    for experiment in EXPERIMENTS:
-        if experiment == "llm":
-            continue
-        for dataset in experiment_datasets(experiment):
-            if dataset not in TOY:
-                raise ValueError(
-                    f"config experiments.{experiment}.datasets: unknown data set "
-                    f"{dataset!r} (defined: {sorted(TOY)})"
-                )
-
-
-check_references()
-
-
 def data_input(wildcards):
     return data_path(wildcards.dataset)
 
@@ -133,9 +127,8 @@ def init_input(wildcards):
     """The Lasso fit that initialises a run with init=lasso (none otherwise)."""
     if wildcards.init != "lasso":
         return []
-    return (
-        f"{lasso_dir(wildcards.dataset, wildcards.depth, wildcards.beta)}/metrics.json"
-    )
+    folder = lasso_dir(wildcards.dataset, wildcards.depth, wildcards.beta)
+    return [f"{folder}/{name}" for name in LASSO_FIT_FILES]
 
 
 def train_params(wildcards):

@@ -8,6 +8,7 @@ rule lasso:
     output:
         metrics="results/lasso/{dataset}/L{depth}-b{beta}/metrics.json",
         solution="results/lasso/{dataset}/L{depth}-b{beta}/solution.npz",
+        meaning="results/lasso/{dataset}/L{depth}-b{beta}/meaning.csv",
         reconstruction="results/lasso/{dataset}/L{depth}-b{beta}/reconstruction.json",
     log:
         "results/logs/lasso/{dataset}/L{depth}-b{beta}.log",

@@ -49,7 +49,9 @@ for name, path in params.data.items():
     points.append(candidates.assign(dataset=name))
 
 pd.concat(curves).to_csv(output.curves, index=False)
-pd.concat(features).to_csv(output.features, index=False)
+# no active feature is a valid fit (e.g. all labels equal: z = 0): an empty table
+feature_columns = ["feature", "x1", "value", "dataset", "depth", "beta"]
+pd.concat(features or [pd.DataFrame(columns=feature_columns)]).to_csv(output.features, index=False)
 data_frame(params.data).to_csv(output.data, index=False)
 pd.concat(points).to_csv(output.points, index=False)
 kinks = pd.concat(kinks, ignore_index=True)

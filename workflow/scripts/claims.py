@@ -19,10 +19,10 @@ from reflasso.experiments import (  # noqa: E402
     claims_markdown,
     write_table,
 )
-from reflasso.io import write_text_atomic  # noqa: E402
+from reflasso.io import read_csv, write_text_atomic  # noqa: E402
 
 inputs, output, checks = snakemake.input, snakemake.output, snakemake.params.checks  # noqa: F821
-tables = {key: pd.read_csv(path) for key, path in inputs.items()}
+tables = {key: read_csv(path) for key, path in inputs.items()}
 claims = pd.DataFrame(
     [
         claim_equivalence(

@@ -30,10 +30,9 @@ def start(snakemake) -> logging.Logger:
 
 def load_data(path) -> dict:
     """Arrays of a data file: X, y and, for text data, X_test, y_test."""
-    import numpy as np
+    from reflasso.io import load_npz
 
-    with np.load(path, allow_pickle=False) as data:
-        return {key: data[key] for key in data.files}
+    return load_npz(path)
 
 
 def data_frame(data_paths: dict):

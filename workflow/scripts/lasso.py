@@ -10,6 +10,7 @@ from common import start  # noqa: E402
 log = start(snakemake)  # noqa: F821
 
 from reflasso import fit_lasso, training_objective  # noqa: E402
+from reflasso.certificate import relative_gap  # noqa: E402
 from reflasso.io import load_xy, write_json_atomic  # noqa: E402
 
 wildcards, output = snakemake.wildcards, snakemake.output  # noqa: F821
@@ -17,7 +18,7 @@ depth, beta = int(wildcards.depth), float(wildcards.beta)
 X, y = load_xy(snakemake.input.data)  # noqa: F821
 fit = fit_lasso(X, y, depth=depth, beta=beta)
 network_objective = float(training_objective(fit.to_network(), X, y, beta))
-gap = (network_objective - fit.objective) / abs(fit.objective)
+gap = relative_gap(network_objective, fit.objective)  # 0 when both are 0 (constant y)
 log.info(
     "objective %.10g, %d active of %d columns, reconstruction gap %.2g",
     fit.objective,

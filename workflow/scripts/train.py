@@ -11,6 +11,7 @@ log = start(snakemake)  # noqa: F821
 
 from reflasso import train_network  # noqa: E402
 from reflasso.io import load_xy  # noqa: E402
+from reflasso.training import TrainingDiverged  # noqa: E402
 
 wildcards, params = snakemake.wildcards, snakemake.params  # noqa: F821
 X, y = load_xy(snakemake.input.data)  # noqa: F821
@@ -18,26 +19,30 @@ init = None
 if wildcards.init == "lasso":
     from reflasso import LassoFit
 
-    init = LassoFit.load(Path(snakemake.input.init).parent)  # noqa: F821
+    init = LassoFit.load(Path(snakemake.input.init[0]).parent)  # noqa: F821
 checkpoint = Path(params.checkpoint)
 resume = checkpoint if checkpoint.exists() else None
 if resume:
     log.info("resuming from %s", resume)
-result = train_network(
-    X,
-    y,
-    arch=wildcards.arch,
-    depth=int(wildcards.depth),
-    width=int(wildcards.width),
-    beta=float(wildcards.beta),
-    epochs=int(params.epochs),
-    lr=float(params.lr),
-    seed=int(wildcards.seed),
-    device="auto",
-    init=init,
-    checkpoint=checkpoint,
-    resume_from=resume,
-)
+try:
+    result = train_network(
+        X,
+        y,
+        arch=wildcards.arch,
+        depth=int(wildcards.depth),
+        width=int(wildcards.width),
+        beta=float(wildcards.beta),
+        epochs=int(params.epochs),
+        lr=float(params.lr),
+        seed=int(wildcards.seed),
+        device="auto",
+        init=init,
+        checkpoint=checkpoint,
+        resume_from=resume,
+    )
+except TrainingDiverged as error:  # name the config key to change
+    log.error("%s; config key experiments.%s.train.lr", error, wildcards.experiment)
+    raise
 result.save(Path(snakemake.output.metrics).parent)  # noqa: F821
 checkpoint.unlink(missing_ok=True)
 log.info(
