@@ -7,6 +7,9 @@ from common import start  # noqa: E402
 
 log = start(snakemake)  # noqa: F821
 
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")  # files only: no display on clusters or CI; before pyplot is imported
 import pandas as pd  # noqa: E402
 
 from reflasso.figures import FIGURES, save_figure  # noqa: E402
