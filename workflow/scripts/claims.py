@@ -3,14 +3,14 @@ from this run's tables (reflasso.experiments.claim_*)."""
 
 import sys
 
-sys.path.insert(0, snakemake.scriptdir)  # noqa: F821 (snakemake is injected)
-from common import start  # noqa: E402
+sys.path.insert(0, snakemake.scriptdir)
+from common import start
 
-log = start(snakemake)  # noqa: F821
+log = start(snakemake)
 
-import pandas as pd  # noqa: E402
+import pandas as pd
 
-from reflasso.experiments import (  # noqa: E402
+from reflasso.experiments import (
     claim_equivalence,
     claim_llm,
     claim_orthogonality,
@@ -19,9 +19,9 @@ from reflasso.experiments import (  # noqa: E402
     claims_markdown,
     write_table,
 )
-from reflasso.io import write_text_atomic  # noqa: E402
+from reflasso.io import write_text_atomic
 
-inputs, output, checks = snakemake.input, snakemake.output, snakemake.params.checks  # noqa: F821
+inputs, output, checks = snakemake.input, snakemake.output, snakemake.params.checks
 tables = {key: pd.read_csv(path) for key, path in inputs.items()}
 claims = pd.DataFrame(
     [

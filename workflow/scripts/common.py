@@ -8,7 +8,7 @@ import sys
 
 def start(snakemake) -> logging.Logger:
     """Send logging, warnings, stdout and stderr to the rule's log; cap torch's threads."""
-    handle = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115 (lives as long as the job)
+    handle = open(snakemake.log[0], "w", buffering=1)  # lives as long as the job
     sys.stdout = sys.stderr = handle
     logging.basicConfig(
         stream=handle,

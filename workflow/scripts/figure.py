@@ -2,20 +2,20 @@
 
 import sys
 
-sys.path.insert(0, snakemake.scriptdir)  # noqa: F821 (snakemake is injected)
-from common import start  # noqa: E402
+sys.path.insert(0, snakemake.scriptdir)
+from common import start
 
-log = start(snakemake)  # noqa: F821
+log = start(snakemake)
 
-import matplotlib  # noqa: E402
+import matplotlib
 
 matplotlib.use("Agg")  # files only: no display on clusters or CI; before pyplot is imported
-import pandas as pd  # noqa: E402
+import pandas as pd
 
-from reflasso.figures import FIGURES, save_figure  # noqa: E402
+from reflasso.figures import FIGURES, save_figure
 
-name, inputs = snakemake.params.figure, snakemake.input  # noqa: F821
+name, inputs = snakemake.params.figure, snakemake.input
 tables = {key: pd.read_csv(path) for key, path in inputs.items()}
 figure = FIGURES[name](**tables)
-save_figure(figure, snakemake.output.pdf, snakemake.output.png)  # noqa: F821
+save_figure(figure, snakemake.output.pdf, snakemake.output.png)
 log.info("figure %s from %s", name, sorted(tables))
