@@ -11,10 +11,10 @@ section): ``paper.md 3.1`` -> ``docs/method.md §3.1``; ``paper.md section 1`` -
 bare ``paper.md`` -> ``docs/method.md``; a few sentences that speak *about* the notes are
 reworded (SENTENCES).  In Markdown the reference becomes a link relative to the file
 (``method.md`` inside docs/, ``docs/method.md`` at the root, ``../docs/method.md`` in
-config/); elsewhere it is the path from the repository root.  Idempotent: the output
-contains no ``paper.md``, so a second run changes nothing.  Run it again after merging
-branches that add references; it prints Python lines that the longer name pushed past
-the line length, for a manual rewrap (ruff check reports them too).
+config/); in code and in Markdown code blocks it is the path from the repository root.
+Idempotent: the output contains no ``paper.md``, so a second run changes nothing.  Run it
+again after merging branches that add references; it prints Python lines that the longer
+name pushed past the line length, for a manual rewrap (ruff check reports them too).
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from pathlib import Path
 
 TARGET = "docs/method.md"
 LINE_LENGTH = 100
-SELF = "tools/rewrite_paper_refs.py"
+# This script and its test quote the old forms on purpose.
+EXCLUDED = ("tools/rewrite_paper_refs.py", "tests/test_rewrite_paper_refs.py")
 
 # `paper.md` | ../shared/paper.md, optional separator + "section(s)" + number or range
 REFERENCE = re.compile(
@@ -70,8 +71,16 @@ def section_label(first: str | None, last: str | None) -> str:
 
 
 def rewrite(path: Path, text: str) -> str:
-    markdown = path.suffix == ".md"
+    if path.suffix != ".md":
+        return _rewrite(path, text, markdown=False)
+    # Markdown: links in prose, plain paths inside fenced code blocks (odd pieces).
+    pieces = re.split(r"(^```.*?^```)", text, flags=re.S | re.M)
+    return "".join(
+        _rewrite(path, piece, markdown=index % 2 == 0) for index, piece in enumerate(pieces)
+    )
 
+
+def _rewrite(path: Path, text: str, markdown: bool) -> str:
     def sentence(template: str):
         return lambda _match: re.sub(
             r"\{ref:([\d.]+)\}", lambda m: reference(path, f"§{m[1]}", markdown), template
@@ -103,7 +112,7 @@ def tracked_files_mentioning(root: Path) -> list[Path]:
     )
     if result.returncode not in (0, 1):  # 1: no match
         raise SystemExit(f"git grep failed: {result.stderr.strip()}")
-    return [Path(name) for name in result.stdout.split() if name != SELF]
+    return [Path(name) for name in result.stdout.split() if name not in EXCLUDED]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -131,7 +140,16 @@ def main(argv: list[str] | None = None) -> int:
     if long_lines:
         print("lines now longer than", LINE_LENGTH, "(rewrap by hand):", *long_lines, sep="\n  ")
     left = subprocess.run(
-        ["git", "grep", "-n", "--fixed-strings", "paper.md", "--", ".", f":!{SELF}"],
+        [
+            "git",
+            "grep",
+            "-n",
+            "--fixed-strings",
+            "paper.md",
+            "--",
+            ".",
+            *(f":!{p}" for p in EXCLUDED),
+        ],
         cwd=root,
         capture_output=True,
         text=True,
