@@ -1,9 +1,6 @@
 """Rule analyse_depth_symmetry: fits of networks of several depths and widths on 1-D data
 and their (multilevel) reflection-symmetry scores (definition: reflasso.analysis)."""
 
-import sys
-
-sys.path.insert(0, snakemake.scriptdir)
 from common import data_frame, load_data, start, tagged
 
 log = start(snakemake)

@@ -3,9 +3,7 @@ along the first dimension, kinks of Lasso features matched to embedded texts and
 reflections, and train/test accuracy against a linear baseline."""
 
 import re
-import sys
 
-sys.path.insert(0, snakemake.scriptdir)
 from common import load_data, start, tagged
 
 log = start(snakemake)

@@ -1,10 +1,8 @@
 """Rule analyse_optimality: every Lasso fit (optimum, certificate, reconstruction) and
 every trained network's objective against the Lasso optimum of the same problem."""
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, snakemake.scriptdir)
 from common import start
 
 log = start(snakemake)

@@ -2,9 +2,6 @@
 through data, reflection planes) and the angles of trained first-layer weights to the
 normals of the Lasso dictionary."""
 
-import sys
-
-sys.path.insert(0, snakemake.scriptdir)
 from common import data_frame, load_data, start, tagged
 
 log = start(snakemake)

@@ -1,9 +1,6 @@
 """Rule analyse_simulated: trained standard networks on points (t, 0) in R^2, evaluated
 along the first coordinate; their kinks matched to data points and reflections."""
 
-import sys
-
-sys.path.insert(0, snakemake.scriptdir)
 from common import data_frame, load_data, start, tagged
 
 log = start(snakemake)

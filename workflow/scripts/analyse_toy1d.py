@@ -1,9 +1,6 @@
 """Rule analyse_toy1d: Lasso predictions, active features z_j g_j and their kinks,
 matched to data points and reflections, for the 1-D toy sets."""
 
-import sys
-
-sys.path.insert(0, snakemake.scriptdir)
 from common import data_frame, load_data, start, tagged
 
 log = start(snakemake)

@@ -1,9 +1,6 @@
 """Rule claims: results/claims.md, one row per claim of the paper, verdicts computed
 from this run's tables (reflasso.experiments.claim_*)."""
 
-import sys
-
-sys.path.insert(0, snakemake.scriptdir)
 from common import start
 
 log = start(snakemake)

@@ -1,4 +1,8 @@
-"""Shared start-up of the workflow scripts: logging into the rule's log file, threads."""
+"""Shared start-up of the workflow scripts: logging into the rule's log file, threads.
+
+Scripts import it as ``from common import ...``: Snakemake (>= 8.0, as pyproject
+requires) puts the folder of a local script on ``sys.path`` before running it.
+"""
 
 from __future__ import annotations
 

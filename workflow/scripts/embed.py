@@ -1,8 +1,5 @@
 """Rule embed: load a text data set, draw a balanced pool, embed it (sentence-transformers)."""
 
-import sys
-
-sys.path.insert(0, snakemake.scriptdir)
 from common import start
 
 log = start(snakemake)

@@ -1,8 +1,5 @@
 """Rules figure_*: draw one figure from its analysis tables (reflasso.figures)."""
 
-import sys
-
-sys.path.insert(0, snakemake.scriptdir)
 from common import start
 
 log = start(snakemake)

@@ -1,10 +1,8 @@
 """Rule lasso: exact Lasso fit with its certificate, and the reconstruction check
 (the network rebuilt from the solution has the Lasso optimum as training objective)."""
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, snakemake.scriptdir)
 from common import start
 
 log = start(snakemake)

@@ -2,9 +2,6 @@
 training part only, and draw the small balanced training set of the exact Lasso; the
 test points are the whole test part."""
 
-import sys
-
-sys.path.insert(0, snakemake.scriptdir)
 from common import load_data, start
 
 log = start(snakemake)

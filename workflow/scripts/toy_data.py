@@ -1,8 +1,5 @@
 """Rule toy_data: build one small synthetic data set from its config description."""
 
-import sys
-
-sys.path.insert(0, snakemake.scriptdir)
 from common import start
 
 from reflasso.io import save_npz_atomic

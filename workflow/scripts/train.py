@@ -1,10 +1,8 @@
 """Rule train: Adam on a deep |.| network; resumes from its checkpoint after an
 interruption and removes the checkpoint once the outputs are written."""
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, snakemake.scriptdir)
 from common import start
 
 log = start(snakemake)
