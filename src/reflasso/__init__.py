@@ -1,13 +1,13 @@
 """reflasso: deep absolute-value networks as convex Lasso problems (arXiv 2410.04279)."""
 
-from .network import ReflectionNetwork, training_objective
-
-__all__ = ["ReflectionNetwork", "training_objective"]
 __version__ = "0.1.0"
 
-# The rest of the public interface is imported lazily so that ``import reflasso`` stays
-# light (no cvxpy, sentence-transformers or matplotlib until they are used).
+# The public interface is imported lazily so that ``import reflasso`` stays light: no
+# torch, cvxpy, sentence-transformers or matplotlib until a name that needs them is used
+# (tests/test_imports.py checks this).
 _LAZY = {
+    "ReflectionNetwork": "network",
+    "training_objective": "network",
     "fit_lasso": "lasso",
     "LassoFit": "lasso",
     "beta_max": "lasso",
@@ -17,7 +17,7 @@ _LAZY = {
     "embed_texts": "embeddings",
     "load_dataset": "datasets",
 }
-__all__ += list(_LAZY)
+__all__ = list(_LAZY)
 
 
 def __getattr__(name):
@@ -26,3 +26,7 @@ def __getattr__(name):
 
         return getattr(import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module 'reflasso' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *_LAZY])

@@ -3,6 +3,9 @@
 Every function takes the tables written by the workflow's analysis rules (pandas
 DataFrames) and returns a matplotlib Figure; nothing here fits anything, so restyling a
 figure never reruns a fit.  ``save_figure`` writes PDF and PNG atomically.
+
+The module leaves matplotlib's backend alone (a notebook keeps its own); the workflow's
+figure rules select the file-only Agg backend themselves.
 """
 
 from __future__ import annotations
@@ -10,16 +13,12 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
 
-matplotlib.use("Agg")  # files only; no display on clusters or CI
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
-
-from .io import _write_atomic  # noqa: E402
+from .io import _write_atomic
 
 DATA_STYLE = {"color": "black", "s": 28, "zorder": 5, "label": "data points"}
 REFLECTION_STYLE = {"marker": "^", "color": "tab:orange", "s": 30, "zorder": 4}

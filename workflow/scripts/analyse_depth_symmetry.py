@@ -1,22 +1,19 @@
 """Rule analyse_depth_symmetry: fits of networks of several depths and widths on 1-D data
 and their (multilevel) reflection-symmetry scores (definition: reflasso.analysis)."""
 
-import sys
+from common import data_frame, load_data, start, tagged
 
-sys.path.insert(0, snakemake.scriptdir)  # noqa: F821 (snakemake is injected)
-from common import data_frame, load_data, start, tagged  # noqa: E402
+log = start(snakemake)
 
-log = start(snakemake)  # noqa: F821
+import pandas as pd
 
-import pandas as pd  # noqa: E402
-
-from reflasso.analysis import line_function, multilevel_score, multilevel_symmetry  # noqa: E402
-from reflasso.experiments import line_points, summarise, write_table  # noqa: E402
-from reflasso.training import TrainResult  # noqa: E402
+from reflasso.analysis import line_function, multilevel_score, multilevel_symmetry
+from reflasso.experiments import line_points, summarise, write_table
+from reflasso.training import TrainResult
 
 TRAIN_KEYS = ("dataset", "arch", "depth", "width", "beta", "init", "seed")
 LEVELS = 2  # symmetry of the whole data interval and of its two halves
-params, output = snakemake.params, snakemake.output  # noqa: F821
+params, output = snakemake.params, snakemake.output
 
 curves, scores = [], []
 for run in params.train:

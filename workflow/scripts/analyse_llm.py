@@ -3,19 +3,17 @@ along the first dimension, kinks of Lasso features matched to embedded texts and
 reflections, and train/test accuracy against a linear baseline."""
 
 import re
-import sys
 
-sys.path.insert(0, snakemake.scriptdir)  # noqa: F821 (snakemake is injected)
-from common import load_data, start, tagged  # noqa: E402
+from common import load_data, start, tagged
 
-log = start(snakemake)  # noqa: F821
+log = start(snakemake)
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import numpy as np
+import pandas as pd
 
-from reflasso import LassoFit  # noqa: E402
-from reflasso.analysis import kink_candidates  # noqa: E402
-from reflasso.experiments import (  # noqa: E402
+from reflasso import LassoFit
+from reflasso.analysis import kink_candidates
+from reflasso.experiments import (
     accuracy_rows,
     classify_kinks,
     kink_table,
@@ -26,9 +24,9 @@ from reflasso.experiments import (  # noqa: E402
     summarise,
     write_table,
 )
-from reflasso.training import TrainResult  # noqa: E402
+from reflasso.training import TrainResult
 
-params, output = snakemake.params, snakemake.output  # noqa: F821
+params, output = snakemake.params, snakemake.output
 NAME = re.compile(r"-[a-z]+(?P<dim>\d+)-s(?P<split>\d+)$")
 
 

@@ -1,17 +1,15 @@
 """Rule analyse_optimality: every Lasso fit (optimum, certificate, reconstruction) and
 every trained network's objective against the Lasso optimum of the same problem."""
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, snakemake.scriptdir)  # noqa: F821 (snakemake is injected)
-from common import start  # noqa: E402
+from common import start
 
-log = start(snakemake)  # noqa: F821
+log = start(snakemake)
 
-import pandas as pd  # noqa: E402
+import pandas as pd
 
-from reflasso.experiments import (  # noqa: E402
+from reflasso.experiments import (
     flat_metrics,
     lasso_summary,
     optimality_table,
@@ -20,7 +18,7 @@ from reflasso.experiments import (  # noqa: E402
     write_table,
 )
 
-params, output = snakemake.params, snakemake.output  # noqa: F821
+params, output = snakemake.params, snakemake.output
 lasso = pd.DataFrame(
     [
         lasso_summary(

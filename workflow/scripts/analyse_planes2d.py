@@ -2,29 +2,26 @@
 through data, reflection planes) and the angles of trained first-layer weights to the
 normals of the Lasso dictionary."""
 
-import sys
+from common import data_frame, load_data, start, tagged
 
-sys.path.insert(0, snakemake.scriptdir)  # noqa: F821 (snakemake is injected)
-from common import data_frame, load_data, start, tagged  # noqa: E402
+log = start(snakemake)
 
-log = start(snakemake)  # noqa: F821
+import numpy as np
+import pandas as pd
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from reflasso import LassoFit  # noqa: E402
-from reflasso.analysis import first_layer_weights, weight_angles  # noqa: E402
-from reflasso.experiments import (  # noqa: E402
+from reflasso import LassoFit
+from reflasso.analysis import first_layer_weights, weight_angles
+from reflasso.experiments import (
     grid_points,
     kink_table,
     random_direction_angles,
     write_table,
 )
-from reflasso.training import TrainResult  # noqa: E402
+from reflasso.training import TrainResult
 
 TRAIN_KEYS = ("dataset", "arch", "depth", "width", "beta", "init", "seed")
 ACTIVE_NORM = 1e-2  # units whose first-layer norm is below 1 % of the largest are dead
-params, output = snakemake.params, snakemake.output  # noqa: F821
+params, output = snakemake.params, snakemake.output
 
 grids, lines, fits = [], [], {}
 for run in params.lasso:

@@ -1,24 +1,21 @@
 """Rule analyse_simulated: trained standard networks on points (t, 0) in R^2, evaluated
 along the first coordinate; their kinks matched to data points and reflections."""
 
-import sys
+from common import data_frame, load_data, start, tagged
 
-sys.path.insert(0, snakemake.scriptdir)  # noqa: F821 (snakemake is injected)
-from common import data_frame, load_data, start, tagged  # noqa: E402
+log = start(snakemake)
 
-log = start(snakemake)  # noqa: F821
+import numpy as np
+import pandas as pd
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from reflasso import LassoFit  # noqa: E402
-from reflasso.analysis import find_kinks, line_function  # noqa: E402
-from reflasso.experiments import classify_kinks, line_points  # noqa: E402
-from reflasso.training import TrainResult  # noqa: E402
+from reflasso import LassoFit
+from reflasso.analysis import find_kinks, line_function
+from reflasso.experiments import classify_kinks, line_points
+from reflasso.training import TrainResult
 
 TRAIN_KEYS = ("dataset", "arch", "depth", "width", "beta", "init", "seed")
 KINK_REL_TOL = 1e-2  # slope changes below 1 % of the largest slope are not counted as kinks
-params, output = snakemake.params, snakemake.output  # noqa: F821
+params, output = snakemake.params, snakemake.output
 
 
 def curve(predict, X, run, keys):

@@ -1,19 +1,16 @@
 """Rule analyse_toy1d: Lasso predictions, active features z_j g_j and their kinks,
 matched to data points and reflections, for the 1-D toy sets."""
 
-import sys
+from common import data_frame, load_data, start, tagged
 
-sys.path.insert(0, snakemake.scriptdir)  # noqa: F821 (snakemake is injected)
-from common import data_frame, load_data, start, tagged  # noqa: E402
+log = start(snakemake)
 
-log = start(snakemake)  # noqa: F821
+import numpy as np
+import pandas as pd
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from reflasso import LassoFit  # noqa: E402
-from reflasso.analysis import kink_candidates  # noqa: E402
-from reflasso.experiments import (  # noqa: E402
+from reflasso import LassoFit
+from reflasso.analysis import kink_candidates
+from reflasso.experiments import (
     at_midpoint,
     classify_kinks,
     kink_table,
@@ -22,7 +19,7 @@ from reflasso.experiments import (  # noqa: E402
     write_table,
 )
 
-params, output = snakemake.params, snakemake.output  # noqa: F821
+params, output = snakemake.params, snakemake.output
 curves, features, kinks = [], [], []
 for run in params.lasso:
     X = load_data(params.data[run["dataset"]])["X"]

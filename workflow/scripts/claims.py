@@ -1,16 +1,13 @@
 """Rule claims: results/claims.md, one row per claim of the paper, verdicts computed
 from this run's tables (reflasso.experiments.claim_*)."""
 
-import sys
+from common import start
 
-sys.path.insert(0, snakemake.scriptdir)  # noqa: F821 (snakemake is injected)
-from common import start  # noqa: E402
+log = start(snakemake)
 
-log = start(snakemake)  # noqa: F821
+import pandas as pd
 
-import pandas as pd  # noqa: E402
-
-from reflasso.experiments import (  # noqa: E402
+from reflasso.experiments import (
     claim_equivalence,
     claim_llm,
     claim_orthogonality,
@@ -19,9 +16,9 @@ from reflasso.experiments import (  # noqa: E402
     claims_markdown,
     write_table,
 )
-from reflasso.io import read_csv, write_text_atomic  # noqa: E402
+from reflasso.io import read_csv, write_text_atomic
 
-inputs, output, checks = snakemake.input, snakemake.output, snakemake.params.checks  # noqa: F821
+inputs, output, checks = snakemake.input, snakemake.output, snakemake.params.checks
 tables = {key: read_csv(path) for key, path in inputs.items()}
 claims = pd.DataFrame(
     [

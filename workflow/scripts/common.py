@@ -1,4 +1,8 @@
-"""Shared start-up of the workflow scripts: logging into the rule's log file, threads."""
+"""Shared start-up of the workflow scripts: logging into the rule's log file, threads.
+
+Scripts import it as ``from common import ...``: Snakemake (>= 8.0, as pyproject
+requires) puts the folder of a local script on ``sys.path`` before running it.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import sys
 
 def start(snakemake) -> logging.Logger:
     """Send logging, warnings, stdout and stderr to the rule's log; cap torch's threads."""
-    handle = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115 (lives as long as the job)
+    handle = open(snakemake.log[0], "w", buffering=1)  # lives as long as the job
     sys.stdout = sys.stderr = handle
     logging.basicConfig(
         stream=handle,

@@ -1,18 +1,18 @@
 """Rules figure_*: draw one figure from its analysis tables (reflasso.figures)."""
 
-import sys
+from common import start
 
-sys.path.insert(0, snakemake.scriptdir)  # noqa: F821 (snakemake is injected)
-from common import start  # noqa: E402
+log = start(snakemake)
 
-log = start(snakemake)  # noqa: F821
+import matplotlib
 
+matplotlib.use("Agg")  # files only: no display on clusters or CI; before pyplot is imported
 
-from reflasso.figures import FIGURES, save_figure  # noqa: E402
-from reflasso.io import read_csv  # noqa: E402
+from reflasso.figures import FIGURES, save_figure
+from reflasso.io import read_csv
 
-name, inputs = snakemake.params.figure, snakemake.input  # noqa: F821
+name, inputs = snakemake.params.figure, snakemake.input
 tables = {key: read_csv(path) for key, path in inputs.items()}
 figure = FIGURES[name](**tables)
-save_figure(figure, snakemake.output.pdf, snakemake.output.png)  # noqa: F821
+save_figure(figure, snakemake.output.pdf, snakemake.output.png)
 log.info("figure %s from %s", name, sorted(tables))

@@ -1,21 +1,19 @@
 """Rule lasso: exact Lasso fit with its certificate, and the reconstruction check
 (the network rebuilt from the solution has the Lasso optimum as training objective)."""
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, snakemake.scriptdir)  # noqa: F821 (snakemake is injected)
-from common import start  # noqa: E402
+from common import start
 
-log = start(snakemake)  # noqa: F821
+log = start(snakemake)
 
-from reflasso import fit_lasso, training_objective  # noqa: E402
-from reflasso.certificate import relative_gap  # noqa: E402
-from reflasso.io import load_xy, write_json_atomic  # noqa: E402
+from reflasso import fit_lasso, training_objective
+from reflasso.certificate import relative_gap
+from reflasso.io import load_xy, write_json_atomic
 
-wildcards, output = snakemake.wildcards, snakemake.output  # noqa: F821
+wildcards, output = snakemake.wildcards, snakemake.output
 depth, beta = int(wildcards.depth), float(wildcards.beta)
-X, y = load_xy(snakemake.input.data)  # noqa: F821
+X, y = load_xy(snakemake.input.data)
 fit = fit_lasso(X, y, depth=depth, beta=beta)
 network_objective = float(training_objective(fit.to_network(), X, y, beta))
 gap = relative_gap(network_objective, fit.objective)  # 0 when both are 0 (constant y)

@@ -2,22 +2,19 @@
 training part only, and draw the small balanced training set of the exact Lasso; the
 test points are the whole test part."""
 
-import sys
+from common import load_data, start
 
-sys.path.insert(0, snakemake.scriptdir)  # noqa: F821 (snakemake is injected)
-from common import load_data, start  # noqa: E402
+log = start(snakemake)
 
-log = start(snakemake)  # noqa: F821
+import numpy as np
 
-import numpy as np  # noqa: E402
+from reflasso.datasets import TextDataset
+from reflasso.io import save_npz_atomic, write_json_atomic
+from reflasso.reduction import fit_reduction
 
-from reflasso.datasets import TextDataset  # noqa: E402
-from reflasso.io import save_npz_atomic, write_json_atomic  # noqa: E402
-from reflasso.reduction import fit_reduction  # noqa: E402
-
-params, wildcards, output = snakemake.params, snakemake.wildcards, snakemake.output  # noqa: F821
+params, wildcards, output = snakemake.params, snakemake.wildcards, snakemake.output
 seed, dim = int(wildcards.split), int(wildcards.dim)
-embedded = load_data(snakemake.input.embeddings)  # noqa: F821
+embedded = load_data(snakemake.input.embeddings)
 Z, labels = embedded["Z"], embedded["labels"]
 # Row numbers as ids, so that the dataset's own split and subsample give indices.
 texts = TextDataset(list(embedded["texts"]), labels, ids=[str(i) for i in range(len(labels))])

@@ -1,16 +1,13 @@
 """Rule toy_data: build one small synthetic data set from its config description."""
 
-import sys
+from common import start
 
-sys.path.insert(0, snakemake.scriptdir)  # noqa: F821 (snakemake is injected)
-from common import start  # noqa: E402
+from reflasso.io import save_npz_atomic
+from reflasso.toydata import make_toy_dataset
 
-from reflasso.io import save_npz_atomic  # noqa: E402
-from reflasso.toydata import make_toy_dataset  # noqa: E402
-
-log = start(snakemake)  # noqa: F821
-spec, source = snakemake.params.spec, snakemake.params.source  # noqa: F821
+log = start(snakemake)
+spec, source = snakemake.params.spec, snakemake.params.source
 catalog = {spec.get("source"): source} if source else {}
 X, y = make_toy_dataset(spec, catalog)
-save_npz_atomic(snakemake.output[0], X=X, y=y)  # noqa: F821
+save_npz_atomic(snakemake.output[0], X=X, y=y)
 log.info("wrote %d points in R^%d", *X.shape)
