@@ -9,7 +9,7 @@ from common import start  # noqa: E402
 
 log = start(snakemake)  # noqa: F821
 
-from reflasso import train_network  # noqa: E402
+from reflasso import TrainingConfig, train_network  # noqa: E402
 from reflasso.io import load_xy  # noqa: E402
 from reflasso.training import TrainingDiverged  # noqa: E402
 
@@ -24,22 +24,20 @@ checkpoint = Path(params.checkpoint)
 resume = checkpoint if checkpoint.exists() else None
 if resume:
     log.info("resuming from %s", resume)
+config = TrainingConfig(
+    arch=wildcards.arch,
+    depth=int(wildcards.depth),
+    width=int(wildcards.width),
+    beta=float(wildcards.beta),
+    epochs=int(params.epochs),
+    lr=float(params.lr),
+    seed=int(wildcards.seed),
+    device="auto",
+    checkpoint=checkpoint,
+    resume_from=resume,
+)
 try:
-    result = train_network(
-        X,
-        y,
-        arch=wildcards.arch,
-        depth=int(wildcards.depth),
-        width=int(wildcards.width),
-        beta=float(wildcards.beta),
-        epochs=int(params.epochs),
-        lr=float(params.lr),
-        seed=int(wildcards.seed),
-        device="auto",
-        init=init,
-        checkpoint=checkpoint,
-        resume_from=resume,
-    )
+    result = train_network(X, y, config, init=init)
 except TrainingDiverged as error:  # name the config key to change
     log.error("%s; config key experiments.%s.train.lr", error, wildcards.experiment)
     raise
