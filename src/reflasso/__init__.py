@@ -14,6 +14,7 @@ _LAZY = {
     "build_dictionary": "dictionary",
     "Dictionary": "dictionary",
     "train_network": "training",
+    "TrainingConfig": "training_config",
     "embed_texts": "embeddings",
     "load_dataset": "datasets",
 }

@@ -75,24 +75,10 @@ def _fit(args) -> None:
 
 def _train(args) -> None:
     from .training import check_init_matches, train_network
+    from .training_config import TrainingConfig
 
     _check_out(args.out)
-    X, y = load_xy(args.data)
-    init = None
-    if args.init_from:
-        from .lasso import LassoFit
-
-        init = LassoFit.load(args.init_from)
-        if not args.allow_init_mismatch:
-            try:
-                check_init_matches(init, X, y, args.beta)
-            except ValueError as error:
-                raise ValueError(
-                    f"--init-from {args.init_from}: {error} (--allow-init-mismatch uses it anyway)"
-                ) from None
-    result = train_network(
-        X,
-        y,
+    config = TrainingConfig(
         arch=args.arch,
         depth=args.depth,
         width=args.width,
@@ -101,8 +87,21 @@ def _train(args) -> None:
         lr=args.lr,
         seed=args.seed,
         device=args.device,
-        init=init,
-    )
+    )  # checked before the data is read
+    X, y = load_xy(args.data)
+    init = None
+    if args.init_from:
+        from .lasso import LassoFit
+
+        init = LassoFit.load(args.init_from)
+        if not args.allow_init_mismatch:
+            try:
+                check_init_matches(init, X, y, config.beta)
+            except ValueError as error:
+                raise ValueError(
+                    f"--init-from {args.init_from}: {error} (--allow-init-mismatch uses it anyway)"
+                ) from None
+    result = train_network(X, y, config, init=init)
     result.save(args.out)
     log.info("final objective %.10g on %s -> %s", result.objective, result.device, args.out)
 

@@ -8,7 +8,9 @@ connected |.| network on the objective (constants as in paper.md, no 1/n)
 where the last term (biases excluded) is off by default.  History columns: ``loss`` is
 the squared-loss term, ``penalty`` the sum of the two regularisation terms and
 ``objective`` their sum.  For the reflection network with weight_decay = 0, ``objective``
-is never below the Lasso optimum (paper.md section 2); see docs/training.md.
+is never below the Lasso optimum (paper.md section 2); see docs/training.md.  The
+settings of a run are a ``TrainingConfig`` (training_config.py), stored whole in its
+metrics.json.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import math
 import sys
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -26,12 +28,39 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .io import _write_atomic, check_xy, load_torch, read_csv, read_json, write_json_atomic
+from .io import (
+    CorruptFileError,
+    _write_atomic,
+    check_xy,
+    load_torch,
+    read_csv,
+    read_json,
+    rebuild_hint,
+    write_json_atomic,
+)
 from .network import ReflectionNetwork, StandardNetwork
 from .provenance import provenance
+from .training_config import INIT_RESTS, TrainingConfig
 
 ARCHITECTURES = {"reflection": ReflectionNetwork, "standard": StandardNetwork}
 HISTORY_COLUMNS = ["step", "loss", "penalty", "objective"]
+# metrics.json keeps these settings at its top level too (readers of earlier runs use them),
+# next to what the run found out: dim, init, steps, stopped_early, epochs_run.
+RECORDED_SETTINGS = (
+    "arch",
+    "depth",
+    "width",
+    "beta",
+    "epochs",
+    "lr",
+    "seed",
+    "batch_size",
+    "weight_decay",
+    "dtype",
+    "target_objective",
+    "rel_tol",
+)
+RUN_FACTS = ("dim", "init", "steps", "stopped_early", "epochs_run")
 # Training is stopped as diverged when the objective becomes non-finite or exceeds this
 # multiple of its first logged value (Adam from a sane start never comes near it).
 DIVERGENCE_FACTOR = 1e3
@@ -43,7 +72,12 @@ class TrainingDiverged(ValueError):
 
 @dataclass
 class TrainResult:
-    """A trained network with its final objective terms and training history."""
+    """A trained network with its final objective terms and training history.
+
+    ``config`` is the flat record of metrics.json (main settings and RUN_FACTS);
+    ``training_config`` the whole ``TrainingConfig`` of the run (None for a run saved
+    before metrics.json stored it).
+    """
 
     model: nn.Module
     history: pd.DataFrame
@@ -53,6 +87,7 @@ class TrainResult:
     device: str
     seconds: float
     config: dict = field(default_factory=dict)
+    training_config: TrainingConfig | None = None
 
     def predict(self, X) -> np.ndarray:
         """Network output on points X (n x d, or n for 1-D data) as a float64 array."""
@@ -72,6 +107,7 @@ class TrainResult:
             "device": self.device,
             "seconds": self.seconds,
             **self.config,
+            **({"training_config": self.training_config.to_dict()} if self.training_config else {}),
             "provenance": provenance(self.config.get("seed"), self.device, self.config),
         }
 
@@ -91,7 +127,7 @@ class TrainResult:
         """Read a folder written by ``save`` (the model lands on the CPU)."""
         directory = Path(directory)
         metrics = read_json(directory / "metrics.json")
-        config = {key: metrics[key] for key in metrics if key in _CONFIG_KEYS}
+        config = {key: metrics[key] for key in (*RECORDED_SETTINGS, *RUN_FACTS) if key in metrics}
         return cls(
             model=load_model(directory),
             history=read_csv(directory / "history.csv"),
@@ -101,14 +137,17 @@ class TrainResult:
             device=metrics["device"],
             seconds=metrics["seconds"],
             config=config,
+            training_config=_read_training_config(directory / "metrics.json", metrics),
         )
 
 
-_CONFIG_KEYS = {
-    "arch", "dim", "depth", "width", "beta", "epochs", "steps", "lr", "seed", "batch_size",
-    "weight_decay", "dtype", "init", "target_objective", "rel_tol", "stopped_early",
-    "epochs_run",
-}  # fmt: skip
+def _read_training_config(path: Path, metrics: dict) -> TrainingConfig | None:
+    if "training_config" not in metrics:
+        return None
+    try:
+        return TrainingConfig.from_dict(metrics["training_config"])
+    except (TypeError, ValueError) as error:
+        raise CorruptFileError(f"{path}: training_config: {error}; {rebuild_hint(path)}") from None
 
 
 def load_model(directory: str | Path) -> nn.Module:
@@ -180,7 +219,7 @@ def initialise_from_lasso(model: nn.Module, init, rest: str = "random") -> int:
     ``rest="zero"`` zeroes them, so the network computes exactly the Lasso fit and its
     objective equals the Lasso objective (paper.md section 2, reconstruction).
     """
-    if rest not in ("random", "zero"):
+    if rest not in INIT_RESTS:
         raise ValueError(f"init_rest must be 'random' or 'zero' (got {rest!r})")
     coef, W, b1, C, intercept = lasso_chains(init, model.dim, model.depth)
     if len(coef) > model.width:
@@ -226,53 +265,129 @@ def objective_terms(
 
 
 def train_network(
-    X,
-    y,
-    *,
-    arch: str = "reflection",
-    depth: int,
-    width: int,
-    beta: float,
-    epochs: int = 2000,
-    lr: float = 1e-2,
-    seed: int = 0,
-    device: str = "auto",
-    init=None,
-    init_rest: str = "random",
-    batch_size: int | None = None,
-    weight_decay: float = 0.0,
-    dtype: torch.dtype = torch.float64,
-    log_every: int = 10,
-    target_objective: float | None = None,
-    rel_tol: float = 1e-3,
-    checkpoint: str | Path | None = None,
-    checkpoint_every: int = 500,
-    resume_from: str | Path | None = None,
-    progress: bool | None = None,
-    threads: int | None = None,
+    X, y, config: TrainingConfig | None = None, *, init=None, **options
 ) -> TrainResult:
     """Train a deep |.| network with Adam and return a ``TrainResult``.
+
+    The settings are a ``TrainingConfig`` (each field documented there), or its fields as
+    keyword ``options``: ``train_network(X, y, depth=3, width=8, beta=0.1)``; options
+    given together with a config replace those fields.
 
     - ``init``: None (PyTorch/architecture defaults) or a LassoFit (or tuple of unit-chain
       arrays) whose k active features become chains 0..k-1; ``init_rest`` says whether the
       other units stay random or are zeroed.
-    - ``batch_size``: None for full-batch Adam (one step per epoch), else mini-batches
-      with the squared loss scaled by n / batch size (an unbiased estimate of J).
+    - Full-batch Adam (one step per epoch) unless ``batch_size``: then mini-batches with
+      the squared loss scaled by n / batch size (an unbiased estimate of J).
     - Reproducible on the CPU: ``seed`` fixes the initialisation and the batch order.
     - ``history``: (step, loss, penalty, objective) on the full data every ``log_every``
       optimizer steps and at the end.
     - Stops early once objective <= target_objective * (1 + rel_tol) (checked at logged
-      steps).
-    - ``checkpoint``: path of a state-dict checkpoint written every ``checkpoint_every``
-      steps and at the end; ``resume_from``: such a checkpoint to continue from (the run
-      continues until ``epochs`` epochs in total).
-    - ``progress``: a tqdm bar; None shows it only when stderr is a terminal.
-    - ``threads``: CPU threads for this run (restored afterwards); None keeps torch's
-      setting.  Small problems run several times faster with 1 thread on a busy machine.
+      steps); raises ``TrainingDiverged`` when the objective blows up.
+    - ``checkpoint`` is written every ``checkpoint_every`` epochs and at the end;
+      ``resume_from`` continues such a checkpoint until ``epochs`` epochs in total.
     """
-    settings = {name: value for name, value in locals().items() if name != "threads"}
-    with cpu_threads(threads):
-        return _train(**settings)
+    if config is None:
+        config = TrainingConfig(**options)
+    elif not isinstance(config, TrainingConfig):
+        raise TypeError(f"config must be a TrainingConfig (got {type(config).__name__})")
+    elif options:
+        config = replace(config, **options)
+    with cpu_threads(config.threads):  # the whole run, as the setting promises
+        X, y = check_xy(X, y)
+        torch_device = resolve_device(config.device)
+        dtype = getattr(torch, config.dtype)
+        n, dim = X.shape
+        with torch.random.fork_rng(devices=[]):  # seed the init without touching global state
+            torch.manual_seed(config.seed)
+            model = build_model(config.arch, dim, config.depth, config.width, dtype)
+        init_text = "default"
+        if init is not None:
+            k = initialise_from_lasso(model, init, config.init_rest)
+            init_text = f"lasso(k={k}, rest={config.init_rest})"
+        model.to(torch_device)
+        optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+        batches = torch.Generator().manual_seed(config.seed)
+        Xt = torch.as_tensor(X, dtype=dtype, device=torch_device)
+        yt = torch.as_tensor(y, dtype=dtype, device=torch_device)
+        settings = config.to_dict()
+        record = {key: settings[key] for key in RECORDED_SETTINGS} | {"dim": dim, "init": init_text}
+        rows, step, start_epoch = [], 0, 0
+        if config.resume_from is not None:
+            rows, step, start_epoch = _resume(config.resume_from, model, optimizer, batches, record)
+
+        def terms(Xb, yb, scale=1.0):
+            loss, penalty = objective_terms(model, Xb, yb, config.beta, config.weight_decay)
+            return scale * loss, penalty
+
+        def record_row(loss, penalty):
+            loss, penalty = float(loss), float(penalty)
+            rows.append((step, loss, penalty, loss + penalty))
+            _check_diverged(rows, config.lr, baseline)
+            return loss + penalty
+
+        def reached(objective):
+            target = config.target_objective
+            return target is not None and objective <= target * (1 + config.rel_tol)
+
+        def save_checkpoint():
+            if config.checkpoint is not None:
+                state = (model, optimizer, batches, rows, step, epochs_done, record)
+                _save_checkpoint(config.checkpoint, *state)
+
+        baseline = 0.5 * float(np.sum(y**2))  # objective of the zero network: a scale for "grew"
+        show = sys.stderr.isatty() if config.progress is None else config.progress
+        bar = tqdm(
+            total=config.epochs, initial=start_epoch, disable=not show, desc=f"train {config.arch}"
+        )
+        stopped_early, epochs_done = False, start_epoch
+        started = time.perf_counter()
+        for epoch in range(start_epoch, config.epochs):
+            order = None if config.batch_size is None else torch.randperm(n, generator=batches)
+            for batch in _batches(n, config.batch_size, order):
+                if batch is None:  # full batch: the step's own terms are the logged ones
+                    loss, penalty = terms(Xt, yt)
+                    logged = step % config.log_every == 0
+                    if logged and reached(record_row(loss.detach(), penalty.detach())):
+                        stopped_early = True
+                        break
+                else:
+                    if step % config.log_every == 0:
+                        with torch.no_grad():
+                            if reached(record_row(*terms(Xt, yt))):
+                                stopped_early = True
+                                break
+                    idx = batch.to(torch_device)
+                    loss, penalty = terms(Xt[idx], yt[idx], scale=n / len(idx))
+                optimizer.zero_grad(set_to_none=True)
+                (loss + penalty).backward()
+                optimizer.step()
+                step += 1
+            if stopped_early:
+                break
+            epochs_done = epoch + 1
+            bar.update(1)
+            if epochs_done % config.checkpoint_every == 0:
+                save_checkpoint()
+        bar.close()
+        seconds = time.perf_counter() - started
+        save_checkpoint()  # before the final row, so a resumed history matches a straight run
+        with torch.no_grad():
+            loss, penalty = (float(t) for t in terms(Xt, yt))
+        if not rows or rows[-1][0] != step:
+            record_row(loss, penalty)
+        _check_diverged([*rows, (step, loss, penalty, loss + penalty)], config.lr, baseline)
+        record.update(steps=step, stopped_early=stopped_early, epochs_run=epochs_done)
+        return TrainResult(
+            model=model,
+            history=pd.DataFrame(rows, columns=HISTORY_COLUMNS),
+            objective=loss + penalty,
+            loss=loss,
+            penalty=penalty,
+            device=str(torch_device),
+            seconds=seconds,
+            config=record,
+            training_config=config,
+        )
 
 
 @contextmanager
@@ -289,103 +404,6 @@ def cpu_threads(threads: int | None):
         yield
     finally:
         torch.set_num_threads(previous)
-
-
-def _train(X, y, *, arch, depth, width, beta, epochs, lr, seed, device, init, init_rest,
-           batch_size, weight_decay, dtype, log_every, target_objective, rel_tol, checkpoint,
-           checkpoint_every, resume_from, progress) -> TrainResult:  # fmt: skip
-    X, y = check_xy(X, y)
-    _check_hyper(beta=beta, epochs=epochs, lr=lr, batch_size=batch_size,
-                 weight_decay=weight_decay, log_every=log_every, rel_tol=rel_tol,
-                 checkpoint_every=checkpoint_every)  # fmt: skip
-    torch_device = resolve_device(device)
-    n, dim = X.shape
-    with torch.random.fork_rng(devices=[]):  # seed the init without touching global state
-        torch.manual_seed(seed)
-        model = build_model(arch, dim, depth, width, dtype)
-    init_text = "default"
-    if init is not None:
-        k = initialise_from_lasso(model, init, init_rest)
-        init_text = f"lasso(k={k}, rest={init_rest})"
-    model.to(torch_device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    batches = torch.Generator().manual_seed(seed)
-    Xt = torch.as_tensor(X, dtype=dtype, device=torch_device)
-    yt = torch.as_tensor(y, dtype=dtype, device=torch_device)
-    config = {
-        "arch": arch, "dim": dim, "depth": depth, "width": width, "beta": beta,
-        "epochs": epochs, "lr": lr, "seed": seed, "batch_size": batch_size,
-        "weight_decay": weight_decay, "dtype": str(dtype).removeprefix("torch."),
-        "init": init_text, "target_objective": target_objective, "rel_tol": rel_tol,
-    }  # fmt: skip
-    rows, step, start_epoch = [], 0, 0
-    if resume_from is not None:
-        rows, step, start_epoch = _resume(resume_from, model, optimizer, batches, config)
-
-    def terms(Xb, yb, scale=1.0):
-        loss, penalty = objective_terms(model, Xb, yb, beta, weight_decay)
-        return scale * loss, penalty
-
-    def record(loss, penalty):
-        loss, penalty = float(loss), float(penalty)
-        rows.append((step, loss, penalty, loss + penalty))
-        _check_diverged(rows, lr, baseline)
-        return loss + penalty
-
-    def reached(objective):
-        return target_objective is not None and objective <= target_objective * (1 + rel_tol)
-
-    baseline = 0.5 * float(np.sum(y**2))  # objective of the zero network: a scale for "grew"
-    show = sys.stderr.isatty() if progress is None else progress
-    bar = tqdm(total=epochs, initial=start_epoch, disable=not show, desc=f"train {arch}")
-    stopped_early, epochs_done = False, start_epoch
-    started = time.perf_counter()
-    for epoch in range(start_epoch, epochs):
-        order = None if batch_size is None else torch.randperm(n, generator=batches)
-        for batch in _batches(n, batch_size, order):
-            if batch is None:  # full batch: the step's own terms are the logged ones
-                loss, penalty = terms(Xt, yt)
-                if step % log_every == 0 and reached(record(loss.detach(), penalty.detach())):
-                    stopped_early = True
-                    break
-            else:
-                if step % log_every == 0:
-                    with torch.no_grad():
-                        if reached(record(*terms(Xt, yt))):
-                            stopped_early = True
-                            break
-                idx = batch.to(torch_device)
-                loss, penalty = terms(Xt[idx], yt[idx], scale=n / len(idx))
-            optimizer.zero_grad(set_to_none=True)
-            (loss + penalty).backward()
-            optimizer.step()
-            step += 1
-        if stopped_early:
-            break
-        epochs_done = epoch + 1
-        bar.update(1)
-        if checkpoint is not None and epochs_done % checkpoint_every == 0:
-            _save_checkpoint(checkpoint, model, optimizer, batches, rows, step, epochs_done, config)
-    bar.close()
-    seconds = time.perf_counter() - started
-    if checkpoint is not None:  # before the final row, so a resumed history matches a straight run
-        _save_checkpoint(checkpoint, model, optimizer, batches, rows, step, epochs_done, config)
-    with torch.no_grad():
-        loss, penalty = (float(t) for t in terms(Xt, yt))
-    if not rows or rows[-1][0] != step:
-        record(loss, penalty)
-    _check_diverged([*rows, (step, loss, penalty, loss + penalty)], lr, baseline)
-    config.update(steps=step, stopped_early=stopped_early, epochs_run=epochs_done)
-    return TrainResult(
-        model=model,
-        history=pd.DataFrame(rows, columns=HISTORY_COLUMNS),
-        objective=loss + penalty,
-        loss=loss,
-        penalty=penalty,
-        device=str(torch_device),
-        seconds=seconds,
-        config=config,
-    )
 
 
 def _check_diverged(rows: list, lr: float, baseline: float) -> None:
@@ -430,31 +448,6 @@ def _batches(n: int, batch_size: int | None, order: torch.Tensor | None):
         return
     for first in range(0, n, batch_size):
         yield order[first : first + batch_size]
-
-
-def _check_hyper(**values) -> None:
-    checks = {
-        "beta": lambda v: math.isfinite(v) and v >= 0,
-        "epochs": lambda v: isinstance(v, int | np.integer) and v >= 0,
-        "lr": lambda v: math.isfinite(v) and v > 0,
-        "batch_size": lambda v: v is None or (isinstance(v, int | np.integer) and v >= 1),
-        "weight_decay": lambda v: math.isfinite(v) and v >= 0,
-        "log_every": lambda v: isinstance(v, int | np.integer) and v >= 1,
-        "rel_tol": lambda v: math.isfinite(v) and v >= 0,
-        "checkpoint_every": lambda v: isinstance(v, int | np.integer) and v >= 1,
-    }
-    wanted = {
-        "beta": "a finite number >= 0",
-        "lr": "a finite number > 0",
-        "batch_size": "None or a positive integer",
-        "weight_decay": "a finite number >= 0",
-        "rel_tol": "a finite number >= 0",
-    }
-    for name, value in values.items():
-        if not checks[name](value):
-            raise ValueError(
-                f"{name} must be {wanted.get(name, 'a positive integer')} (got {value!r})"
-            )
 
 
 def _save_checkpoint(path, model, optimizer, batches, rows, step, epoch, config) -> None:

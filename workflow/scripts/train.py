@@ -7,7 +7,7 @@ from common import start
 
 log = start(snakemake)
 
-from reflasso import train_network
+from reflasso import TrainingConfig, train_network
 from reflasso.io import load_xy
 from reflasso.training import TrainingDiverged
 
@@ -22,22 +22,20 @@ checkpoint = Path(params.checkpoint)
 resume = checkpoint if checkpoint.exists() else None
 if resume:
     log.info("resuming from %s", resume)
+config = TrainingConfig(
+    arch=wildcards.arch,
+    depth=int(wildcards.depth),
+    width=int(wildcards.width),
+    beta=float(wildcards.beta),
+    epochs=int(params.epochs),
+    lr=float(params.lr),
+    seed=int(wildcards.seed),
+    device="auto",
+    checkpoint=checkpoint,
+    resume_from=resume,
+)
 try:
-    result = train_network(
-        X,
-        y,
-        arch=wildcards.arch,
-        depth=int(wildcards.depth),
-        width=int(wildcards.width),
-        beta=float(wildcards.beta),
-        epochs=int(params.epochs),
-        lr=float(params.lr),
-        seed=int(wildcards.seed),
-        device="auto",
-        init=init,
-        checkpoint=checkpoint,
-        resume_from=resume,
-    )
+    result = train_network(X, y, config, init=init)
 except TrainingDiverged as error:  # name the config key to change
     log.error("%s; config key experiments.%s.train.lr", error, wildcards.experiment)
     raise
