@@ -3,16 +3,25 @@
 
 import itertools
 
-EXPERIMENTS = ["toy1d", "simulated", "planes2d", "depth_symmetry", "llm"]
+EXPERIMENTS = ["toy1d", "simulated", "planes2d", "orthogonality", "depth_symmetry", "llm"]
 FIGURES = [
     "toy1d",
     "simulated",
     "planes2d",
+    "orthogonality",
     "depth_symmetry",
     "llm_embeddings",
     "optimality",
 ]
-TABLES = ["optimality", "accuracy", "symmetry", "angles", "kinks", "claims"]
+TABLES = [
+    "optimality",
+    "accuracy",
+    "symmetry",
+    "angles",
+    "orthogonality",
+    "kinks",
+    "claims",
+]
 TRAIN_RUN = "{arch}-L{depth}-w{width}-b{beta}-{init}-s{seed}"
 TOY = config["datasets"]
 TEXT = config["text"]
@@ -107,9 +116,18 @@ def check_references():
     for name, spec in TOY.items():
         if spec["kind"] == "points1d" and len(spec["x"]) != len(spec["y"]):
             raise ValueError(f"config datasets.{name}: x and y have different lengths")
-        if spec["kind"] == "embedded" and spec["source"] not in TOY:
+        if spec["kind"] in ("embedded", "shuffled") and spec["source"] not in TOY:
             raise ValueError(
                 f"config datasets.{name}.source: unknown data set {spec['source']!r}"
+            )
+        if spec["kind"] == "shuffled" and TOY[spec["source"]]["kind"] not in (
+            "points1d",
+            "random2d",
+            "random3d",
+        ):
+            raise ValueError(
+                f"config datasets.{name}.source: {spec['source']!r} is not a points1d, "
+                "random2d or random3d data set"
             )
     for experiment in EXPERIMENTS:
         if experiment == "llm":
@@ -120,6 +138,20 @@ def check_references():
                     f"config experiments.{experiment}.datasets: unknown data set "
                     f"{dataset!r} (defined: {sorted(TOY)})"
                 )
+    orthogonality = experiment_datasets("orthogonality")
+    for dataset in orthogonality:
+        if TOY[dataset]["kind"] != "shuffled":
+            continue
+        if TOY[dataset]["source"] not in orthogonality:
+            raise ValueError(
+                f"config experiments.orthogonality.datasets: {dataset!r} is the control of "
+                f"{TOY[dataset]['source']!r}, which must be in the list too"
+            )
+    if not any(TOY[d]["kind"] == "shuffled" for d in orthogonality):
+        raise ValueError(
+            "config experiments.orthogonality.datasets: needs a 'shuffled' data set "
+            "(the negative control)"
+        )
 
 
 check_references()
