@@ -83,10 +83,11 @@ def shifted_dictionary_control(fit, tol: float, shift: float = 0.05, n_random: i
                                seed: int = 0) -> dict:  # fmt: skip
     """Refit the Lasso of ``fit`` over its dictionary with every chain moved by a random
     offset between ``shift``/2 and ``shift`` x the data range (random signs): a perturbed
-    dictionary whose kinks miss the data points.  Its solution is certified with the real certificate: max
-    |A_j . lambda| / beta over the *exact* dictionary of ``fit`` and over random unit
-    chains; it must exceed 1 + tol.  (Dropping the active columns is no control: the
-    exact dictionary holds other columns with the same optimum.)
+    dictionary whose kinks miss the data points.  Its solution is certified with the real
+    certificate: max |A_j . lambda| / beta over the *exact* dictionary of ``fit`` and over
+    random unit chains; it must exceed 1 + tol unless the refit reaches the optimum anyway
+    (dropping the active columns is no control: the exact dictionary holds other columns
+    with the same optimum).
     """
     d = fit.dictionary
     spread = float(np.ptp(fit.X @ d.W.T, axis=0).max()) if d.size else 1.0

@@ -304,6 +304,9 @@ def depth_symmetry_figure(curves, data, symmetry) -> plt.Figure:
     return figure
 
 
+REFERENCE_TITLES = {"active": "active Lasso normals", "planes": "level-1 data planes"}
+
+
 def orthogonality_figure(angles) -> plt.Figure:
     """orthogonality: histograms of the angles to the nearest active Lasso normal (top)
     and level-1 data plane (bottom), per depth: trained, shuffled-label networks and
@@ -327,9 +330,7 @@ def orthogonality_figure(angles) -> plt.Figure:
             ax.set_xscale("log")
             ax.set_xlabel("angle to the nearest normal (degrees)")
             ax.set_ylabel("density")
-            ax.set_title(
-                f"L = {depth}: {'active Lasso normals' if reference == 'active' else 'level-1 data planes'}"
-            )
+            ax.set_title(f"L = {depth}: {REFERENCE_TITLES[reference]}")
     figure.suptitle("orthogonality: trained first-layer directions against random ones", y=1.0)
     _legend_once(figure, axes)
     return figure
