@@ -11,7 +11,6 @@ from reflasso.analysis import (
     classify_kink_kinds,
     closer_share,
     exceedance,
-    line_function,
     moved_kink_functions,
     predicted_kink_kinds,
     r_squared,
