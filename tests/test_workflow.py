@@ -21,8 +21,16 @@ REPO = Path(__file__).resolve().parents[1]
 SNAKEFILE = REPO / "Snakefile"
 DEFAULT = REPO / "config" / "config.yaml"
 TINY = REPO / ".tests" / "integration" / "config.yaml"
-FIGURES = ["toy1d", "simulated", "planes2d", "depth_symmetry", "llm_embeddings", "optimality"]
-TABLES = ["optimality", "accuracy", "symmetry", "angles", "kinks", "claims"]
+FIGURES = [
+    "toy1d",
+    "simulated",
+    "planes2d",
+    "orthogonality",
+    "depth_symmetry",
+    "llm_embeddings",
+    "optimality",
+]
+TABLES = ["optimality", "accuracy", "symmetry", "angles", "orthogonality", "kinks", "claims"]
 
 pytestmark = [pytest.mark.workflow]
 
@@ -161,6 +169,7 @@ def test_tiny_config_produces_every_output(tiny_run):
     assert not missing, f"missing outputs: {missing}"
     claims = (workdir / "results/claims.md").read_text()
     assert claims.count("\n| ") >= 5  # header row + five claims at least
+    assert "control verdict" in claims  # every claim has its negative control
 
 
 @pytest.mark.slow
