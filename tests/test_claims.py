@@ -23,7 +23,7 @@ from reflasso.claims import (
     NOT,
     PARTLY,
     REPRODUCED,
-    chance_level,
+    chance_bar,
     claim_equivalence,
     claim_llm,
     claim_orthogonality,
@@ -159,6 +159,12 @@ def test_symmetry_claim_compares_with_the_null():
     assert chance["verdict"] == PARTLY
 
 
+def test_chance_bar_widens_on_small_test_sets():
+    assert chance_bar([1, -1] * 100) == pytest.approx(0.5 + 2 * np.sqrt(0.25 / 200))
+    assert chance_bar([1, -1] * 10) == pytest.approx(0.5 + 2 * np.sqrt(0.25 / 20))
+    assert chance_bar([1] * 1000) == 1.05  # nothing beats a constant label
+
+
 def test_exceedance_and_r_squared():
     assert exceedance(5.0, np.arange(10.0)) == pytest.approx(6 / 11)
     assert r_squared([0, 1, 2], [0, 1, 2]) == 1.0
@@ -204,6 +210,6 @@ def test_llm_claim_accuracy_needs_real_labels():
     summary = pd.DataFrame(
         {"dim": 1, "model": ["Lasso L2", "linear"], "test_mean": [real, real]}
     )  # fmt: skip
-    row = claim_llm(kinks, summary, chance_level(data["y_test"]),
+    row = claim_llm(kinks, summary, chance_bar(data["y_test"]),
                     pd.DataFrame([{"dataset": "a", **control}]))  # fmt: skip
     assert row["verdict"] == REPRODUCED and row["control verdict"] == NOT

@@ -28,7 +28,7 @@ tables = {key: pd.read_csv(inputs[key]) for key in (
     "optimality", "lasso", "kinks", "shifted", "orthogonality", "symmetry", "llm_kinks", "accuracy"
 )}  # fmt: skip
 llm_data = {name: load_data(path) for name, path in params.llm_data.items()}
-llm_kinks, chance, llm_control = llm_checks(tables["llm_kinks"], llm_data, params.llm_lasso)
+llm_kinks, chance_bar, llm_control = llm_checks(tables["llm_kinks"], llm_data, params.llm_lasso)
 claims = pd.DataFrame(
     [
         claim_equivalence(
@@ -41,7 +41,7 @@ claims = pd.DataFrame(
         claim_reflections(tables["kinks"]),
         claim_orthogonality(tables["orthogonality"]),
         claim_symmetry(tables["symmetry"]),
-        claim_llm(llm_kinks, tables["accuracy"], chance, llm_control),
+        claim_llm(llm_kinks, tables["accuracy"], chance_bar, llm_control),
     ]
 )
 intro = (
