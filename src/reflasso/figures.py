@@ -296,6 +296,7 @@ def depth_symmetry_figure(curves, data, symmetry) -> plt.Figure:
         ax.scatter(mine[~fits]["depth"], mine[~fits]["symmetry"], facecolors="none",
                    edgecolors="tab:blue", s=18, label="trained, does not fit")  # fmt: skip
         ax.set_ylim(0, 1.02)
+        ax.set_xticks(sorted(set(depths) | set(lasso.index)))
         ax.set_xlabel("depth L")
         ax.set_ylabel("symmetry score")
         ax.set_title(f"width {width}: {int(fits.sum())}/{len(mine)} fit")
@@ -324,12 +325,18 @@ def orthogonality_figure(angles) -> plt.Figure:
                 mine = angles[(angles["depth"] == depth) & (angles["reference"] == reference)
                               & (angles["source"] == source)]["angle_deg"]  # fmt: skip
                 if len(mine):
-                    ax.hist(np.clip(mine, bins[0], None), bins=bins, density=True,
-                            histtype="step", color=colour, linewidth=1.2,
-                            label=f"{source} directions")  # fmt: skip
+                    ax.hist(
+                        np.clip(mine, bins[0], None),
+                        bins=bins,
+                        weights=np.full(len(mine), 1 / len(mine)),
+                        histtype="step",
+                        color=colour,
+                        linewidth=1.2,
+                        label=f"{source} directions",
+                    )
             ax.set_xscale("log")
             ax.set_xlabel("angle to the nearest normal (degrees)")
-            ax.set_ylabel("density")
+            ax.set_ylabel("share of directions")
             ax.set_title(f"L = {depth}: {REFERENCE_TITLES[reference]}")
     figure.suptitle("orthogonality: trained first-layer directions against random ones", y=1.0)
     _legend_once(figure, axes)
