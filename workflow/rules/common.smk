@@ -3,7 +3,14 @@
 
 import itertools
 
-EXPERIMENTS = ["toy1d", "simulated", "planes2d", "orthogonality", "depth_symmetry", "llm"]
+EXPERIMENTS = [
+    "toy1d",
+    "simulated",
+    "planes2d",
+    "orthogonality",
+    "depth_symmetry",
+    "llm",
+]
 FIGURES = [
     "toy1d",
     "simulated",
