@@ -132,6 +132,21 @@ def test_wrong_type_and_unknown_dataset_are_rejected(tmp_path):
     assert result.returncode != 0 and "toy_missing" in output_of(result)
 
 
+def test_orthogonality_needs_its_shuffled_control(tmp_path):
+    without = write_config(
+        tmp_path / "no_control.yaml",
+        lambda c: c["experiments"]["orthogonality"].update(datasets=["space_tiny"]),
+    )
+    result = snakemake(tmp_path, "-n", configfile=without)
+    assert result.returncode != 0 and "needs a 'shuffled' data set" in output_of(result)
+    orphan = write_config(
+        tmp_path / "orphan.yaml",
+        lambda c: c["experiments"]["orthogonality"].update(datasets=["space_tiny_shuffled"]),
+    )
+    result = snakemake(tmp_path, "-n", configfile=orphan)
+    assert result.returncode != 0 and "which must be in the list too" in output_of(result)
+
+
 def test_missing_text_file_is_reported_before_running(tmp_path):
     missing = tmp_path / "my_texts.csv"
     config = write_config(
