@@ -371,7 +371,7 @@ def claim_orthogonality(angles: pd.DataFrame) -> dict:
         "networks trained on shuffled labels (active normals) and the planes of an "
         "independent point set (level-1 planes), same criterion",
         control_evidence,
-        _orthogonality_verdict(shuffled, other),
+        _orthogonality_verdict(shuffled, other) if shuffled.notna().any() else NO_DATA,
     )
 
 
