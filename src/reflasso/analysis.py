@@ -234,20 +234,36 @@ def multilevel_symmetry(f: Callable, centres, lo: float, hi: float, levels: int 
     score is ``table.groupby("level").score.mean().mean()``: a function symmetric within
     its halves (nested symmetry) scores higher than one symmetric only as a whole.
     """
+    rows = _multilevel_rows(f, centres, lo, hi, levels, min_window, n_grid)
+    return pd.DataFrame(rows, columns=["level", "lo", "hi", "centre", "score"])
+
+
+def _multilevel_rows(f, centres, lo, hi, levels, min_window, n_grid) -> list[dict]:
     if levels < 1:
         raise ValueError(f"levels must be >= 1 (got {levels})")
     rows, intervals = [], [(lo, hi)]
+    centres = np.asarray(centres, dtype=float)
     for level in range(levels):
         next_intervals = []
         for a, b in intervals:
-            inside = [c for c in np.asarray(centres, dtype=float) if a < c < b]
+            inside = centres[(centres > a) & (centres < b)]
             score, centre = symmetry_score(f, inside, a, b, min_window, n_grid)
             if centre is None:
                 continue
             rows.append({"level": level, "lo": a, "hi": b, "centre": centre, "score": score})
             next_intervals += [(a, centre), (centre, b)]
         intervals = next_intervals
-    return pd.DataFrame(rows, columns=["level", "lo", "hi", "centre", "score"])
+    return rows
+
+
+def _multilevel_value(rows: list[dict]) -> float:
+    """``multilevel_score`` of ``_multilevel_rows`` without pandas (null loops)."""
+    by_level: dict[int, list[float]] = {}
+    for row in rows:
+        by_level.setdefault(row["level"], []).append(row["score"])
+    if not by_level:
+        return float("nan")
+    return float(np.mean([np.mean(scores) for scores in by_level.values()]))
 
 
 def multilevel_score(table: pd.DataFrame) -> float:
@@ -411,7 +427,7 @@ def moved_kink_functions(f: Callable, kinks, x, lo: float, hi: float, count: int
     return nulls
 
 
-def symmetry_against_null(f: Callable, kinks, x, lo: float, hi: float, count: int = 200,
+def symmetry_against_null(f: Callable, kinks, x, lo: float, hi: float, count: int = 100,
                           seed: int = 0, levels: int = 2) -> tuple[float, np.ndarray]:  # fmt: skip
     """Multilevel symmetry score of f and of ``count`` moved-kink null functions.
 
@@ -421,7 +437,7 @@ def symmetry_against_null(f: Callable, kinks, x, lo: float, hi: float, count: in
     centres = symmetry_centres(x)
 
     def score(g):
-        return multilevel_score(multilevel_symmetry(g, centres, lo, hi, levels, n_grid=401))
+        return _multilevel_value(_multilevel_rows(g, centres, lo, hi, levels, 0.25, 401))
 
     nulls = moved_kink_functions(f, kinks, x, lo, hi, count, seed)
     return score(f), np.array([score(g) for g in nulls])
@@ -446,7 +462,7 @@ def closer_share(angles, null_angles) -> float:
     return float(np.mean(null_angles < np.median(angles)))
 
 
-def symmetry_row(f: Callable, kinks, x, lo: float, hi: float, count: int = 200,
+def symmetry_row(f: Callable, kinks, x, lo: float, hi: float, count: int = 100,
                  seed: int = 0) -> dict:  # fmt: skip
     """Score of f, its moved-kink null (median, 5 % and 95 % quantiles) and p-value."""
     score, null = symmetry_against_null(f, kinks, x, lo, hi, count, seed)
@@ -459,7 +475,7 @@ def symmetry_row(f: Callable, kinks, x, lo: float, hi: float, count: int = 200,
     }
 
 
-def symmetry_control_row(f: Callable, kinks, x, lo: float, hi: float, count: int = 200,
+def symmetry_control_row(f: Callable, kinks, x, lo: float, hi: float, count: int = 100,
                          seed: int = 0) -> dict:  # fmt: skip
     """The negative control of the symmetry check: one moved-kink null function of f,
     scored exactly like a measurement (its kinks are its knots; a fresh null seed)."""
