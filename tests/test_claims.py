@@ -213,3 +213,24 @@ def test_llm_claim_accuracy_needs_real_labels():
     row = claim_llm(kinks, summary, chance_bar(data["y_test"]),
                     pd.DataFrame([{"dataset": "a", **control}]))  # fmt: skip
     assert row["verdict"] == REPRODUCED and row["control verdict"] == NOT
+
+
+def test_sparsity_alone_does_not_pass_as_alignment():
+    """Directions with a zero coordinate lie on the great circles where the normals of
+    axis-spanned planes lie: uniform random directions would call them aligned, the
+    sparsity-matched null does not."""
+    rng = np.random.default_rng(1)
+
+    def on_circles(count):
+        directions = rng.standard_normal((count, 3))
+        directions[np.arange(count), rng.integers(3, size=count)] = 0.0
+        return directions
+
+    planes = on_circles(150)
+    angles = orthogonality_table({"trained": on_circles(30)}, planes[:3], planes, planes)
+    angles = angles.assign(depth=2)
+    trained = angles[(angles["source"] == "trained") & (angles["reference"] == "planes")]
+    uniform = angles[(angles["source"] == "random") & (angles["reference"] == "planes")]
+    matched = angles[(angles["source"] == "null:trained") & (angles["reference"] == "planes")]
+    assert closer_share(trained["angle_deg"], uniform["angle_deg"]) < 0.05  # fooled
+    assert closer_share(trained["angle_deg"], matched["angle_deg"]) > 0.2  # not fooled

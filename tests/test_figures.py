@@ -133,7 +133,12 @@ def orthogonality_tables():
                     "angle_deg": rng.uniform(0, scale, 20),
                 }
             )  # fmt: skip
-            for source, scale in (("trained", 1.0), ("shuffled", 30.0), ("random", 40.0))
+            for source, scale in (
+                ("trained", 1.0),
+                ("shuffled", 30.0),
+                ("null:trained", 20.0),
+                ("random", 40.0),
+            )
             for reference in ("active", "planes", "other planes")
             for depth in (2, 3)
         ]

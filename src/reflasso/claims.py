@@ -47,6 +47,7 @@ EXACT_KINK_RTOL = 1e-7
 #: A null quantile: the measurement beats chance when at most this share of the null
 #: is as extreme (one-sided).
 SIGNIFICANCE = 0.05
+SHARED_DEGREES = 1e-6  # normals this close are the same plane direction (rounding)
 REFLECTED = ("reflection", "midpoint reflection", "reflection of order 2", "lattice")
 
 
@@ -263,15 +264,23 @@ def orthogonality_table(weights: Mapping[str, np.ndarray], active_normals: np.nd
                         seed: int = 0) -> pd.DataFrame:  # fmt: skip
     """Angles (degrees) of first-layer directions to the nearest normal of each reference.
 
-    ``weights`` maps a source name ('trained', 'shuffled') to (k, d) directions; random
-    directions are added as source 'random'.  References: 'active' (the Lasso optimum's
-    active features), 'planes' (hyperplanes through d data points or axes: the level-1
-    normals) and 'other planes' (the same for an independent point set: a control).
-    Columns: source, reference, angle_deg.
+    ``weights`` maps a source name ('trained', 'shuffled') to (k, d) directions.  Nulls
+    are added: 'random' (uniform directions) and, per source S, 'null:S': random
+    directions with the near-zero coordinates of S's directions (``sparse_like``).  The
+    l1 penalty makes first-layer weights sparse, and sparse directions lie on the
+    coordinate great circles, where many plane normals lie too: the matched null stops
+    sparsity alone from passing as alignment.  References: 'active' (the Lasso
+    optimum's active features), 'planes' (hyperplanes through d data points or axes: the
+    level-1 normals) and 'other planes' (the same for an independent point set: a
+    control).  Columns: source, reference, angle_deg.
     """
     d = active_normals.shape[1]
+    rng = np.random.default_rng(seed)
     sources = dict(weights)
-    sources["random"] = np.random.default_rng(seed).standard_normal((n_random, d))
+    sources["random"] = rng.standard_normal((n_random, d))
+    for name, W in weights.items():
+        if len(W):
+            sources[f"null:{name}"] = sparse_like(W, n_random, rng)
     references = {"active": active_normals, "planes": planes, "other planes": other_planes}
     rows = []
     for source, W in sources.items():
@@ -284,11 +293,23 @@ def orthogonality_table(weights: Mapping[str, np.ndarray], active_normals: np.nd
     return pd.concat(rows, ignore_index=True)
 
 
+def sparse_like(W: np.ndarray, count: int, rng: np.random.Generator,
+                rel: float = 1e-2) -> np.ndarray:  # fmt: skip
+    """``count`` random directions, each with the near-zero pattern (entries below ``rel``
+    of the row's l1 norm) of a random row of W."""
+    W = np.asarray(W, dtype=float)
+    zero = np.abs(W) < rel * np.abs(W).sum(axis=1, keepdims=True)
+    directions = rng.standard_normal((count, W.shape[1]))
+    directions[zero[rng.integers(len(W), size=count)]] = 0.0
+    return directions
+
+
 def orthogonality_angles(fit, trained: list, shuffled: list, seed: int = 0) -> pd.DataFrame:
     """``orthogonality_table`` for one Lasso fit: directions of the chains that matter
     (``analysis.active_chain_weights``) of the networks ``trained`` on the fit's data and
     of those trained on ``shuffled`` labels, against the fit's active normals, the
-    level-1 planes of its points and those of an independent point set."""
+    level-1 planes of its points and those of an independent point set (uniform in the
+    data's bounding box; without the normals both sets share, the axes)."""
     X = fit.X
     other = np.random.default_rng(seed).uniform(X.min(axis=0), X.max(axis=0), X.shape)
     weights = {
@@ -299,8 +320,13 @@ def orthogonality_angles(fit, trained: list, shuffled: list, seed: int = 0) -> p
             [active_chain_weights(m) for m in shuffled] or [np.zeros((0, X.shape[1]))]
         ),
     }
+    planes = level1_normals(X)
+    other_planes = level1_normals(other)
+    # normals every point set shares (planes spanned by coordinate axes: e_k) are no
+    # control: keep only the independent set's own, data-dependent normals
+    shared = weight_angles(other_planes, planes)["angle_deg"].to_numpy() < SHARED_DEGREES
     return orthogonality_table(
-        weights, fit.dictionary.W[fit.active], level1_normals(X), level1_normals(other), seed=seed
+        weights, fit.dictionary.W[fit.active], planes, other_planes[~shared], seed=seed
     )
 
 
@@ -309,12 +335,15 @@ def level1_normals(X: np.ndarray) -> np.ndarray:
     return build_dictionary(np.asarray(X, float), 2, "exact").W
 
 
-def _closer_shares(angles: pd.DataFrame, source: str, reference: str) -> pd.Series:
-    """Per depth: share of random directions closer than the source's median angle."""
+def _closer_shares(angles: pd.DataFrame, source: str, reference: str,
+                   null: str | None = None) -> pd.Series:  # fmt: skip
+    """Per depth: share of null directions (default: sparsity-matched to the source,
+    'null:<source>') closer than the source's median angle."""
+    null_source = f"null:{source}" if null is None else null
     shares = {}
     for depth, group in angles.groupby("depth"):
         mine = group[(group["source"] == source) & (group["reference"] == reference)]
-        null = group[(group["source"] == "random") & (group["reference"] == reference)]
+        null = group[(group["source"] == null_source) & (group["reference"] == reference)]
         shares[depth] = closer_share(mine["angle_deg"], null["angle_deg"])
     return pd.Series(shares, dtype=float)
 
@@ -341,20 +370,23 @@ def claim_orthogonality(angles: pd.DataFrame) -> dict:
     planes = _closer_shares(angles, "trained", "planes")
     shuffled = _closer_shares(angles, "shuffled", "active")
     other = _closer_shares(angles, "trained", "other planes")
-    shuffled_planes = _closer_shares(angles, "shuffled", "planes")
+    uniform_active = _closer_shares(angles, "trained", "active", null="random")
+    uniform_planes = _closer_shares(angles, "trained", "planes", null="random")
 
     def shares(series):
         return ", ".join(f"L={d}: {v:.3f}" for d, v in series.items())
 
     evidence = (
         f"median angle (degrees) of trained directions to the nearest active Lasso normal "
-        f"{_medians(angles, 'trained', 'active')} vs random directions "
-        f"{_medians(angles, 'random', 'active')}; share of random directions closer than "
-        f"the trained median: {shares(active)}; to the level-1 data planes: trained "
-        f"{_medians(angles, 'trained', 'planes')} vs random "
-        f"{_medians(angles, 'random', 'planes')}, share {shares(planes)}; networks trained "
-        f"on shuffled labels lie on the level-1 planes too (share {shares(shuffled_planes)}),"
-        " as theory says (the planes depend on the inputs only)"
+        f"{_medians(angles, 'trained', 'active')}, sparsity-matched random directions "
+        f"{_medians(angles, 'null:trained', 'active')}, uniform ones "
+        f"{_medians(angles, 'random', 'active')}; share of matched random directions "
+        f"closer than the trained median: {shares(active)} (uniform: "
+        f"{shares(uniform_active)}); to the level-1 data planes: trained "
+        f"{_medians(angles, 'trained', 'planes')} vs matched "
+        f"{_medians(angles, 'null:trained', 'planes')}, share {shares(planes)} (uniform: "
+        f"{shares(uniform_planes)}); shuffled-label networks: "
+        f"{_medians(angles, 'shuffled', 'planes')} to the planes (mostly axis directions)"
     )
     control_evidence = (
         f"shuffled-label networks against the real Lasso's active normals: median "
@@ -365,9 +397,9 @@ def claim_orthogonality(angles: pd.DataFrame) -> dict:
         claim,
         _orthogonality_verdict(active, planes),
         evidence,
-        f"reproduced: at every depth at most {SIGNIFICANCE:g} of random directions are "
-        "closer to the active normals, and to the level-1 planes, than the median trained "
-        "direction; partly: one of the two at some depth",
+        f"reproduced: at every depth at most {SIGNIFICANCE:g} of random directions with the "
+        "trained directions' sparsity are closer to the active normals, and to the level-1 "
+        "planes, than the median trained direction; partly: one of the two at some depth",
         "networks trained on shuffled labels (active normals) and the planes of an "
         "independent point set (level-1 planes), same criterion",
         control_evidence,

@@ -310,18 +310,23 @@ REFERENCE_TITLES = {"active": "active Lasso normals", "planes": "level-1 data pl
 
 def orthogonality_figure(angles) -> plt.Figure:
     """orthogonality: histograms of the angles to the nearest active Lasso normal (top)
-    and level-1 data plane (bottom), per depth: trained, shuffled-label networks and
-    random directions (the null), on a log axis."""
+    and level-1 data plane (bottom), per depth: trained, shuffled-label networks, random
+    directions with the trained sparsity (the null) and uniform ones, on a log axis."""
     _theme()
     depths = sorted(angles["depth"].unique())
     references = ["active", "planes"]
     figure, axes = _panels(len(references), len(depths), width=3.4, height=2.6)
-    styles = {"trained": "tab:blue", "shuffled": "tab:orange", "random": "tab:gray"}
+    styles = {
+        "trained": ("tab:blue", "trained directions"),
+        "shuffled": ("tab:orange", "shuffled-label directions"),
+        "null:trained": ("tab:green", "random, with the trained sparsity (null)"),
+        "random": ("tab:gray", "uniform random directions"),
+    }
     bins = np.logspace(-3, np.log10(90), 31)
     for r, reference in enumerate(references):
         for c, depth in enumerate(depths):
             ax = axes[r, c]
-            for source, colour in styles.items():
+            for source, (colour, label) in styles.items():
                 mine = angles[(angles["depth"] == depth) & (angles["reference"] == reference)
                               & (angles["source"] == source)]["angle_deg"]  # fmt: skip
                 if len(mine):
@@ -332,7 +337,7 @@ def orthogonality_figure(angles) -> plt.Figure:
                         histtype="step",
                         color=colour,
                         linewidth=1.2,
-                        label=f"{source} directions",
+                        label=label,
                     )
             ax.set_xscale("log")
             ax.set_xlabel("angle to the nearest normal (degrees)")
