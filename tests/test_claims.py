@@ -60,7 +60,7 @@ def test_every_kink_of_the_exact_dictionary_has_a_kind_its_depth_predicts(depth)
 def test_random_kink_positions_are_not_predicted():
     x = np.sort(np.random.default_rng(0).uniform(0, 10, 5))
     kinds = classify_kink_kinds(relocated(np.zeros(500), -5, 15, seed=1), x, EXACT)
-    # ~n^3 * 1000 lattice points at tolerance 1e-7: a random hit has chance ~1e-3
+    # ~3e4 lattice points at tolerance 1e-7 over a window of 20: a random hit has chance ~3e-3
     assert (kinds["kind"] == "other").mean() > 0.95
 
 

@@ -41,8 +41,9 @@ from .lasso import fit_lasso
 
 REPRODUCED, PARTLY, NOT, NO_DATA = "reproduced", "partly", "not reproduced", "not measured"
 #: Kinks of Lasso features are computed from the chains' parameters, exact to rounding:
-#: they match a candidate within this fraction of the data range (a random position
-#: matches one of the ~n^3 * 1000 lattice candidates of 6 points with chance ~1e-3).
+#: they match a candidate within this fraction of the data range (a random position in
+#: the window falls that close to one of the ~6e4 lattice candidates of 6 generic points
+#: with chance below 1 %).
 EXACT_KINK_RTOL = 1e-7
 #: A null quantile: the measurement beats chance when at most this share of the null
 #: is as extreme (one-sided).
