@@ -34,7 +34,6 @@ from .analysis import (
     relocated,
     weight_angles,
 )
-from .chains import evaluate_unit_chains
 from .dictionary import Dictionary, build_dictionary
 from .experiments import accuracy, linear_baseline_predictions, markdown_table
 from .lasso import fit_lasso
@@ -107,7 +106,7 @@ def shifted_dictionary_control(fit, tol: float, shift: float = 0.05, n_random: i
     )
     residual = fit.y - control.predict(fit.X)
     residual -= residual.mean()  # the free intercept makes 1 . lambda = 0 at any optimum
-    exact = evaluate_unit_chains(fit.X, d.W, d.b1, d.C)
+    exact = d.evaluate(fit.X)
     kkt_exact = float(np.max(np.abs(exact.T @ residual), initial=0.0) / fit.beta)
     certificate = control.certificate(n_random=n_random, seed=seed)
     worst = max(kkt_exact, float(certificate["random_max"]))
