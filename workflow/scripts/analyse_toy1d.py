@@ -40,9 +40,7 @@ for run in params.lasso:
     d = fit.dictionary
     found = kinks_on_first_axis(kink_table(fit.coef, d.W, d.b1, d.C))
     found = found.rename(columns={"position": "location"})[["location", "feature", "level"]]
-    kinks.append(
-        tagged(kink_kinds_table(found, X[:, 0], run["depth"], line.min(), line.max()), run)
-    )
+    kinks.append(tagged(kink_kinds_table(found, X[:, 0], run["depth"], *line[[0, -1], 0]), run))
     if run["depth"] <= CONTROL_MAX_DEPTH:
         control = shifted_dictionary_control(fit, params.certificate_tolerance)
         controls.append({key: run[key] for key in ("dataset", "depth", "beta")} | control)
