@@ -236,7 +236,9 @@ def claim_reflections(kinks: pd.DataFrame) -> dict:
     other = deep[~deep["predicted"]]
     others = (
         f"; not predicted: {len(other)} (depths {sorted(set(other['depth']))}, layers "
-        f"{sorted(set(other['level'].astype(int)))}, kinds {_kind_counts(other['kind'])})"
+        f"{sorted(set(other['level'].astype(int)))}, kinds {_kind_counts(other['kind'])}; "
+        f"nearest candidate {other['distance'].min():.3g} to {other['distance'].max():.3g} "
+        "away, far beyond rounding)"
         if len(other)
         else "; every kink of a kind its depth predicts"
     )
