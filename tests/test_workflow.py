@@ -82,19 +82,21 @@ def expected_outputs() -> list[str]:
 
 
 def expected_lasso_fits(config: dict) -> int:
-    """Number of Lasso fits the config sweeps (per experiment: data sets x depths x betas)."""
+    """Number of distinct Lasso fits the config sweeps: (data set, depth, beta) triples
+    over all experiments (experiments sharing a triple share its fit)."""
     text = config["text"]
-    count = 0
+    fits = set()
     for name, experiment in config["experiments"].items():
         if "lasso" not in experiment:
             continue
         datasets = (
-            len(text["dims"]) * len(text["splits"])
+            [f"text-{dim}-{split}" for dim in text["dims"] for split in text["splits"]]
             if name == "llm"
-            else len(experiment["datasets"])
+            else experiment["datasets"]
         )
-        count += datasets * len(experiment["lasso"]["depths"]) * len(experiment["lasso"]["betas"])
-    return count
+        sweep = experiment["lasso"]
+        fits |= {(d, L, b) for d in datasets for L in sweep["depths"] for b in sweep["betas"]}
+    return len(fits)
 
 
 # ------------------------------------------------------------------ default config
