@@ -238,14 +238,14 @@ def claim_reflections(kinks: pd.DataFrame) -> dict:
         f"; not predicted: {len(other)} (depths {sorted(set(other['depth']))}, layers "
         f"{sorted(set(other['level'].astype(int)))}, kinds {_kind_counts(other['kind'])}; "
         f"nearest candidate {other['distance'].min():.3g} to {other['distance'].max():.3g} "
-        "away, far beyond rounding)"
+        "away)"
         if len(other)
         else "; every kink of a kind its depth predicts"
     )
     evidence = (
         f"{share:.0%} of {len(deep)} kinks of active depth >= 3 features at a kind the exact "
-        f"dictionary predicts for their depth, {reflected} at a reflection (not a data "
-        f"point or midpoint); {by_depth}{others}"
+        f"dictionary predicts for their depth, {reflected} at a reflection or deeper "
+        f"lattice point (not a data point or midpoint); {by_depth}{others}"
     )
     control_verdict, control_share, _ = _kinks_verdict(deep, "control_kind", "control_predicted")
     return _row(
