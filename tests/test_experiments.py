@@ -10,7 +10,6 @@ from reflasso.chains import evaluate_unit_chains
 from reflasso.experiments import (
     accuracy,
     accuracy_rows,
-    at_midpoint,
     classify_kinks,
     evaluation_tables,
     kink_offsets,
@@ -100,11 +99,6 @@ def test_classify_kinks_orders_data_reflections_and_others():
     # 2 is a data point, -2 = 2*0 - 2 a first-order reflection, 3.3 nothing within 0.01
     assert table["order"].iloc[0] == 0 and table["order"].iloc[1] == 1
     assert np.isnan(table["order"].iloc[2])
-
-
-def test_midpoints_of_data_pairs():
-    flags = at_midpoint([1.0, 6.5, 5.0], [0.0, 2.0, 6.0, 7.0], tol=1e-9)
-    assert flags.tolist() == [True, True, False]  # (0+2)/2, (6+7)/2; 5 is no midpoint
 
 
 def test_evaluation_tables_line_for_1d_grid_for_2d():

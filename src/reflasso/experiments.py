@@ -139,15 +139,6 @@ def classify_kinks(positions, x_data, max_order: int, tol: float) -> pd.DataFram
     return table
 
 
-def at_midpoint(positions, x_data, tol: float) -> np.ndarray:
-    """Whether each position lies within tol of a midpoint (x_j + x_k) / 2 of two data
-    points: kinks of exact-dictionary features without a data anchor (paper.md 3.3)."""
-    x = np.asarray(x_data, float).ravel()
-    mids = ((x[:, None] + x[None, :]) / 2)[np.triu_indices(len(x), k=1)]
-    distance = np.abs(np.asarray(positions, float)[:, None] - mids[None, :])
-    return distance.min(axis=1, initial=np.inf) <= tol
-
-
 # ----------------------------------------------------------------------- collecting
 def read_json(path: str | os.PathLike) -> dict:
     return json.loads(Path(path).read_text())
