@@ -1,4 +1,5 @@
-"""Tables and claims logic of the workflow (reflasso.experiments) and the toy data sets."""
+"""Tables of the workflow (reflasso.experiments) and the toy data sets (claims:
+tests/test_claims.py)."""
 
 import numpy as np
 import pandas as pd
@@ -7,16 +8,8 @@ import pytest
 from reflasso.analysis import find_kinks
 from reflasso.chains import evaluate_unit_chains
 from reflasso.experiments import (
-    NOT,
-    PARTLY,
-    REPRODUCED,
     accuracy,
     accuracy_rows,
-    at_midpoint,
-    claim_equivalence,
-    claim_orthogonality,
-    claim_reflections,
-    claim_symmetry,
     classify_kinks,
     evaluation_tables,
     kink_offsets,
@@ -49,10 +42,21 @@ def test_random2d_is_seeded_and_labelled_by_its_target():
     assert np.array_equal(y, np.sign(X[:, 0] * X[:, 1]))
 
 
+def test_random3d_and_shuffled_copies():
+    spec = {"kind": "random3d", "n": 20, "seed": 0, "target": "xor"}
+    X, y = make_toy_dataset(spec)
+    assert X.shape == (20, 3) and np.array_equal(y, np.sign(np.prod(X, axis=1)))
+    shuffled = {"kind": "shuffled", "source": "space", "seed": 1}
+    Xs, ys = make_toy_dataset(shuffled, {"space": spec})
+    assert np.array_equal(Xs, X)  # same inputs
+    assert sorted(ys) == sorted(y) and not np.array_equal(ys, y)  # permuted labels
+
+
 @pytest.mark.parametrize(
     "spec, message",
     [
         ({"kind": "circle"}, "unknown data-set kind"),
+        ({"kind": "shuffled", "source": "missing", "seed": 0}, "shuffled source 'missing'"),
         ({"kind": "random2d", "n": 5, "seed": 0, "target": "moons"}, "unknown random2d target"),
         ({"kind": "points1d", "x": [0, 1, 2], "y": [0, 1]}, "rows but y has shape"),
         ({"kind": "embedded", "source": "missing"}, "not a points1d data set"),
@@ -95,11 +99,6 @@ def test_classify_kinks_orders_data_reflections_and_others():
     # 2 is a data point, -2 = 2*0 - 2 a first-order reflection, 3.3 nothing within 0.01
     assert table["order"].iloc[0] == 0 and table["order"].iloc[1] == 1
     assert np.isnan(table["order"].iloc[2])
-
-
-def test_midpoints_of_data_pairs():
-    flags = at_midpoint([1.0, 6.5, 5.0], [0.0, 2.0, 6.0, 7.0], tol=1e-9)
-    assert flags.tolist() == [True, True, False]  # (0+2)/2, (6+7)/2; 5 is no midpoint
 
 
 def test_evaluation_tables_line_for_1d_grid_for_2d():
@@ -155,44 +154,3 @@ def test_summarise_and_markdown():
     text = markdown_table(summary)
     assert text.splitlines()[0] == "| depth | symmetry_mean | symmetry_std | symmetry_count |"
     assert "| 2 | 0.6 |" in text
-
-
-# ----------------------------------------------------------------------------- claims
-def _lasso(kkt, random, gap):
-    return pd.DataFrame({"kkt_max": kkt, "random_max": random, "reconstruction_gap": gap})
-
-
-def _optimality(below):
-    return pd.DataFrame(
-        {"bound_applies": True, "lasso_objective": 1.0, "below_bound": below,
-         "init": "random", "rel_gap": 0.01, "near_optimum": True}
-    )  # fmt: skip
-
-
-def test_equivalence_verdict_follows_the_numbers():
-    ok = claim_equivalence(_lasso([1.0], [0.99], [0.0]), _optimality([False]), 1e-6, 1e-6)
-    assert ok["verdict"] == REPRODUCED
-    weak = claim_equivalence(_lasso([1.1], [0.99], [0.0]), _optimality([False]), 1e-6, 1e-6)
-    assert weak["verdict"] == PARTLY
-    bad = claim_equivalence(_lasso([1.0], [0.99], [0.0]), _optimality([True]), 1e-6, 1e-6)
-    assert bad["verdict"] == NOT
-
-
-def test_reflection_and_orthogonality_verdicts():
-    kinks = pd.DataFrame({"depth": [3, 3, 3, 3], "order": [0, 1, 0, 1]})
-    assert claim_reflections(kinks)["verdict"] == REPRODUCED
-    kinks.loc[:2, "order"] = np.nan
-    assert claim_reflections(kinks)["verdict"] == NOT
-    angles = pd.DataFrame(
-        {"depth": 2, "angle_deg": [0.1, 0.2, 0.3], "null_angle_deg": [10.0, 20.0, 30.0]}
-    )
-    assert claim_orthogonality(angles, 1.0)["verdict"] == REPRODUCED
-    assert claim_orthogonality(angles.assign(angle_deg=8.0), 1.0)["verdict"] == PARTLY
-    assert claim_orthogonality(angles.assign(angle_deg=40.0), 1.0)["verdict"] == NOT
-
-
-def test_symmetry_verdict_needs_rising_scores():
-    rising = pd.DataFrame({"width": 1, "depth": [2, 3, 4], "symmetry": [0.2, 0.5, 0.8]})
-    assert claim_symmetry(rising)["verdict"] == REPRODUCED
-    falling = rising.assign(symmetry=[0.8, 0.5, 0.2])
-    assert claim_symmetry(falling)["verdict"] == NOT

@@ -107,15 +107,43 @@ def depth_symmetry_tables():
             for s in (0, 1)
         ]
     )
-    symmetry = pd.DataFrame(
+    trained = [
+        {"source": "trained", "width": w, "depth": d, "seed": s, "fits": s == 0,
+         "symmetry": 0.1 * d + 0.01 * s}
+        for w in (1, 8)
+        for d in (2, 3)
+        for s in (0, 1)
+    ]  # fmt: skip
+    lasso = [
+        {"source": "lasso", "depth": d, "symmetry": 0.2 * d, "null_q05": 0.1, "null_q95": 0.3}
+        for d in (2, 3, 4)
+    ]
+    return {"curves": curves, "data": _data(), "symmetry": pd.DataFrame(trained + lasso)}
+
+
+def orthogonality_tables():
+    rng = np.random.default_rng(0)
+    angles = pd.concat(
         [
-            {"width": w, "depth": d, "seed": s, "symmetry": 0.1 * d + 0.01 * s}
-            for w in (1, 8)
-            for d in (2, 3)
-            for s in (0, 1)
+            pd.DataFrame(
+                {
+                    "source": source,
+                    "reference": reference,
+                    "depth": depth,
+                    "angle_deg": rng.uniform(0, scale, 20),
+                }
+            )  # fmt: skip
+            for source, scale in (
+                ("trained", 1.0),
+                ("shuffled", 30.0),
+                ("null:trained", 20.0),
+                ("random", 40.0),
+            )
+            for reference in ("active", "planes", "other planes")
+            for depth in (2, 3)
         ]
     )
-    return {"curves": curves, "data": _data(), "symmetry": symmetry}
+    return {"angles": angles}
 
 
 def llm_embeddings_tables():
@@ -150,6 +178,7 @@ TABLES = {
     "toy1d": toy1d_tables,
     "simulated": simulated_tables,
     "planes2d": planes2d_tables,
+    "orthogonality": orthogonality_tables,
     "depth_symmetry": depth_symmetry_tables,
     "llm_embeddings": llm_embeddings_tables,
     "optimality": optimality_tables,

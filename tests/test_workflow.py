@@ -23,8 +23,16 @@ REPO = Path(__file__).resolve().parents[1]
 SNAKEFILE = REPO / "Snakefile"
 DEFAULT = REPO / "config" / "config.yaml"
 TINY = REPO / ".tests" / "integration" / "config.yaml"
-FIGURES = ["toy1d", "simulated", "planes2d", "depth_symmetry", "llm_embeddings", "optimality"]
-TABLES = ["optimality", "accuracy", "symmetry", "angles", "kinks", "claims"]
+FIGURES = [
+    "toy1d",
+    "simulated",
+    "planes2d",
+    "orthogonality",
+    "depth_symmetry",
+    "llm_embeddings",
+    "optimality",
+]
+TABLES = ["optimality", "accuracy", "symmetry", "angles", "orthogonality", "kinks", "claims"]
 
 pytestmark = [pytest.mark.workflow]
 
@@ -76,19 +84,21 @@ def expected_outputs() -> list[str]:
 
 
 def expected_lasso_fits(config: dict) -> int:
-    """Number of Lasso fits the config sweeps (per experiment: data sets x depths x betas)."""
+    """Number of distinct Lasso fits the config sweeps: (data set, depth, beta) triples
+    over all experiments (experiments sharing a triple share its fit)."""
     text = config["text"]
-    count = 0
+    fits = set()
     for name, experiment in config["experiments"].items():
         if "lasso" not in experiment:
             continue
         datasets = (
-            len(text["dims"]) * len(text["splits"])
+            [f"text-{dim}-{split}" for dim in text["dims"] for split in text["splits"]]
             if name == "llm"
-            else len(experiment["datasets"])
+            else experiment["datasets"]
         )
-        count += datasets * len(experiment["lasso"]["depths"]) * len(experiment["lasso"]["betas"])
-    return count
+        sweep = experiment["lasso"]
+        fits |= {(d, L, b) for d in datasets for L in sweep["depths"] for b in sweep["betas"]}
+    return len(fits)
 
 
 # ------------------------------------------------------------------ default config
@@ -124,6 +134,21 @@ def test_wrong_type_and_unknown_dataset_are_rejected(tmp_path):
     )
     result = snakemake(tmp_path, "-n", configfile=unknown)
     assert result.returncode != 0 and "toy_missing" in output_of(result)
+
+
+def test_orthogonality_needs_its_shuffled_control(tmp_path):
+    without = write_config(
+        tmp_path / "no_control.yaml",
+        lambda c: c["experiments"]["orthogonality"].update(datasets=["space_tiny"]),
+    )
+    result = snakemake(tmp_path, "-n", configfile=without)
+    assert result.returncode != 0 and "needs a 'shuffled' data set" in output_of(result)
+    orphan = write_config(
+        tmp_path / "orphan.yaml",
+        lambda c: c["experiments"]["orthogonality"].update(datasets=["space_tiny_shuffled"]),
+    )
+    result = snakemake(tmp_path, "-n", configfile=orphan)
+    assert result.returncode != 0 and "which must be in the list too" in output_of(result)
 
 
 def test_missing_text_file_is_reported_before_running(tmp_path):
@@ -163,6 +188,7 @@ def test_tiny_config_produces_every_output(tiny_run):
     assert not missing, f"missing outputs: {missing}"
     claims = (workdir / "results/claims.md").read_text()
     assert claims.count("\n| ") >= 5  # header row + five claims at least
+    assert "control verdict" in claims  # every claim has its negative control
 
 
 @pytest.mark.slow

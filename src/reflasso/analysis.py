@@ -155,6 +155,16 @@ def first_layer_weights(model) -> np.ndarray:
     return weight.detach().cpu().double().numpy()
 
 
+def active_chain_weights(model, share: float = 0.05) -> np.ndarray:
+    """First-layer directions (rows, ||w||_1 = 1) of the chains of a reflection network
+    that matter: |z_i| >= share * max |z|, with chain i = z_i * (unit chain i)."""
+    coef, W, *_ = model.to_unit_chains()
+    size = np.abs(coef)
+    if not size.any():
+        return np.zeros((0, W.shape[1]))
+    return W[size >= share * size.max()]
+
+
 def weight_angles(trained_W, dictionary_W) -> pd.DataFrame:
     """Angle in degrees between each trained weight row and its nearest dictionary normal.
 
@@ -224,20 +234,36 @@ def multilevel_symmetry(f: Callable, centres, lo: float, hi: float, levels: int 
     score is ``table.groupby("level").score.mean().mean()``: a function symmetric within
     its halves (nested symmetry) scores higher than one symmetric only as a whole.
     """
+    rows = _multilevel_rows(f, centres, lo, hi, levels, min_window, n_grid)
+    return pd.DataFrame(rows, columns=["level", "lo", "hi", "centre", "score"])
+
+
+def _multilevel_rows(f, centres, lo, hi, levels, min_window, n_grid) -> list[dict]:
     if levels < 1:
         raise ValueError(f"levels must be >= 1 (got {levels})")
     rows, intervals = [], [(lo, hi)]
+    centres = np.asarray(centres, dtype=float)
     for level in range(levels):
         next_intervals = []
         for a, b in intervals:
-            inside = [c for c in np.asarray(centres, dtype=float) if a < c < b]
+            inside = centres[(centres > a) & (centres < b)]
             score, centre = symmetry_score(f, inside, a, b, min_window, n_grid)
             if centre is None:
                 continue
             rows.append({"level": level, "lo": a, "hi": b, "centre": centre, "score": score})
             next_intervals += [(a, centre), (centre, b)]
         intervals = next_intervals
-    return pd.DataFrame(rows, columns=["level", "lo", "hi", "centre", "score"])
+    return rows
+
+
+def _multilevel_value(rows: list[dict]) -> float:
+    """``multilevel_score`` of ``_multilevel_rows`` without pandas (null loops)."""
+    by_level: dict[int, list[float]] = {}
+    for row in rows:
+        by_level.setdefault(row["level"], []).append(row["score"])
+    if not by_level:
+        return float("nan")
+    return float(np.mean([np.mean(scores) for scores in by_level.values()]))
 
 
 def multilevel_score(table: pd.DataFrame) -> float:
@@ -245,3 +271,221 @@ def multilevel_score(table: pd.DataFrame) -> float:
     if table.empty:
         return float("nan")
     return float(table.groupby("level")["score"].mean().mean())
+
+
+# ------------------------------------------------------------ kinds of 1-D kinks
+# Kinds a kink of a 1-D feature can have, simplest first.  Every kink of an exact
+# (vertex) feature is an affine combination sum_i c_i x_i (sum c_i = 1) of at most L - 1
+# training points; docs/claims.md derives which combinations occur at each depth.
+KINK_KINDS = (
+    "data",  # x_i
+    "midpoint",  # (x_i + x_j) / 2: centre of an anchor-free depth-3 feature
+    "reflection",  # 2 x_i - x_j: order 1
+    "midpoint reflection",  # x_i + x_j - x_k: x_k reflected about a midpoint
+    "reflection of order 2",  # 2a - b with a, b data points or order-1 reflections
+    "lattice",  # sum c_i x_i, at most 3 points, c_i in Z/4, |c_i| <= 4
+    "other",
+)
+LATTICE_STEP, LATTICE_BOUND = 0.25, 4.0
+
+
+def predicted_kink_kinds(depth: int) -> tuple[str, ...]:
+    """Kinds the exact dictionary of ``depth`` produces in 1-D (docs/claims.md).
+
+    L = 2: kinks at data points; L = 3: data points, midpoints and reflections 2x_j - x_k;
+    L = 4: affine combinations of 3 points with quarter coefficients (which contain the
+    other named kinds).  For L >= 5 we use the L = 4 set: it is not a full prediction
+    (kinks outside it are counted as 'other' and reported).
+    """
+    if depth < 2:
+        raise ValueError(f"depth must be >= 2 (got {depth})")
+    if depth == 2:
+        return ("data",)
+    if depth == 3:
+        return ("data", "midpoint", "reflection")
+    return KINK_KINDS[:-1]
+
+
+def _lattice_points(x: np.ndarray) -> np.ndarray:
+    """x_k + a (x_i - x_k) + b (x_j - x_k) over triples, a, b, 1 - a - b in Z/4, <= 4."""
+    steps = np.arange(-LATTICE_BOUND, LATTICE_BOUND + LATTICE_STEP / 2, LATTICE_STEP)
+    a, b = np.meshgrid(steps, steps)
+    keep = np.abs(1 - a - b) <= LATTICE_BOUND
+    a, b = a[keep], b[keep]
+    values = [x]
+    n = len(x)
+    for k in range(n):
+        for i in range(n):
+            for j in range(i + 1, n):
+                if k not in (i, j):
+                    values.append(x[k] + a * (x[i] - x[k]) + b * (x[j] - x[k]))
+    return np.unique(np.concatenate(values))
+
+
+def kink_kind_candidates(x, lattice: bool = True) -> dict[str, np.ndarray]:
+    """Sorted candidate locations of every named kind for 1-D training points x."""
+    x = np.unique(np.asarray(x, dtype=float).ravel())
+    pairs = np.triu_indices(len(x), k=1)
+    first = 2 * x[:, None] - x[None, :]
+    order1 = first[~np.eye(len(x), dtype=bool)]
+    mids = (x[pairs[0]] + x[pairs[1]]) / 2
+    base = np.concatenate([x, order1])
+    second = (2 * base[:, None] - base[None, :]).ravel()
+    candidates = {
+        "data": x,
+        "midpoint": mids,
+        "reflection": order1,
+        "midpoint reflection": (2 * mids[:, None] - x[None, :]).ravel(),
+        "reflection of order 2": second,
+        "lattice": _lattice_points(x) if lattice else np.zeros(0),
+    }
+    return {kind: np.unique(values) for kind, values in candidates.items()}
+
+
+def _nearest_distance(sorted_values: np.ndarray, points: np.ndarray) -> np.ndarray:
+    if len(sorted_values) == 0:
+        return np.full(len(points), np.inf)
+    where = np.clip(np.searchsorted(sorted_values, points), 1, len(sorted_values) - 1)
+    left, right = sorted_values[where - 1], sorted_values[where]
+    return np.minimum(np.abs(points - left), np.abs(points - right))
+
+
+def classify_kink_kinds(positions, x, tol: float, lattice: bool = True) -> pd.DataFrame:
+    """The simplest kind (``KINK_KINDS`` order) within ``tol`` of each 1-D kink position.
+
+    Columns: location, kind, distance (to the nearest candidate of that kind; for
+    'other', to the nearest candidate of any kind).  ``lattice=False`` skips the lattice
+    (n^3 * 1000 points), which only depth >= 4 predicts.
+    """
+    positions = np.asarray(positions, dtype=float).ravel()
+    candidates = kink_kind_candidates(x, lattice)
+    kind = np.full(len(positions), "other", dtype=object)
+    distance = np.full(len(positions), np.inf)
+    for name, values in candidates.items():
+        near = _nearest_distance(values, positions)
+        fresh = (kind == "other") & (near <= tol)
+        kind[fresh] = name
+        distance = np.where(fresh | ((kind == "other") & (near < distance)), near, distance)
+    return pd.DataFrame({"location": positions, "kind": kind, "distance": distance})
+
+
+def relocated(positions, lo: float, hi: float, seed: int = 0) -> np.ndarray:
+    """The negative control of the kink checks: as many positions, uniform on [lo, hi]."""
+    count = len(np.asarray(positions).ravel())
+    return np.random.default_rng(seed).uniform(lo, hi, count)
+
+
+# ------------------------------------------------------- symmetry against a null
+def symmetry_centres(x) -> np.ndarray:
+    """Candidate centres of symmetry: the data points and their pairwise midpoints."""
+    x = np.unique(np.asarray(x, dtype=float).ravel())
+    pairs = np.triu_indices(len(x), k=1)
+    return np.unique(np.concatenate([x, (x[pairs[0]] + x[pairs[1]]) / 2]))
+
+
+def piecewise_linear(knots, values) -> Callable:
+    """The continuous function through (knots, values), linear in between and beyond."""
+    knots, values = np.asarray(knots, float), np.asarray(values, float)
+
+    def f(t):
+        t = np.asarray(t, dtype=float).reshape(-1)
+        inside = np.interp(t, knots, values)
+        left = values[0] + (t - knots[0]) * (values[1] - values[0]) / (knots[1] - knots[0])
+        right = values[-1] + (t - knots[-1]) * (values[-1] - values[-2]) / (knots[-1] - knots[-2])
+        return np.where(t < knots[0], left, np.where(t > knots[-1], right, inside))
+
+    f.knots = knots
+    return f
+
+
+def moved_kink_functions(f: Callable, kinks, x, lo: float, hi: float, count: int,
+                         seed: int = 0, tol: float = 1e-9) -> list[Callable]:  # fmt: skip
+    """Null functions for a symmetry score: ``f`` with its kinks moved off their places.
+
+    The knots are the kinks of f in (lo, hi), the data points and lo, hi, with f's values.
+    Kinks more than ``tol`` from a data point are redrawn uniformly inside the gap between
+    the fixed knots (data points, ends) around them and re-sorted; the values stay in
+    order.  Each null function still passes through f at the data points and has the
+    same number of kinks in each gap, but its kinks no longer sit at reflections.
+    """
+    x = np.asarray(x, dtype=float).ravel()
+    kinks = np.asarray(kinks, dtype=float).ravel()
+    kinks = kinks[(kinks > lo) & (kinks < hi)]
+    movable = kinks[np.min(np.abs(kinks[:, None] - x[None, :]), axis=1) > tol]
+    fixed = np.unique(np.concatenate([x[(x >= lo) & (x <= hi)], [lo, hi]]))
+    knots = np.unique(np.concatenate([fixed, movable]))
+    values = f(knots)
+    is_fixed = np.isin(knots, fixed)
+    rng = np.random.default_rng(seed)
+    nulls = []
+    for _ in range(count):
+        moved = knots.copy()
+        for gap in range(len(fixed) - 1):
+            inside = np.flatnonzero(~is_fixed & (knots > fixed[gap]) & (knots < fixed[gap + 1]))
+            moved[inside] = np.sort(rng.uniform(fixed[gap], fixed[gap + 1], len(inside)))
+        nulls.append(piecewise_linear(moved, values))
+    return nulls
+
+
+def symmetry_against_null(f: Callable, kinks, x, lo: float, hi: float, count: int = 100,
+                          seed: int = 0, levels: int = 2) -> tuple[float, np.ndarray]:  # fmt: skip
+    """Multilevel symmetry score of f and of ``count`` moved-kink null functions.
+
+    Centres are the data points and midpoints (``symmetry_centres``), the same for f
+    and its nulls.  Returns (score, null scores).
+    """
+    centres = symmetry_centres(x)
+
+    def score(g):
+        return _multilevel_value(_multilevel_rows(g, centres, lo, hi, levels, 0.25, 401))
+
+    nulls = moved_kink_functions(f, kinks, x, lo, hi, count, seed)
+    return score(f), np.array([score(g) for g in nulls])
+
+
+def exceedance(value: float, null) -> float:
+    """Share of the null at least as extreme as ``value`` (>=): a one-sided p-value."""
+    null = np.asarray(null, dtype=float)
+    null = null[np.isfinite(null)]
+    if null.size == 0 or not np.isfinite(value):
+        return float("nan")
+    # scores equal up to rounding (a null identical to f) count as "as extreme"
+    slack = 1e-9 * max(1.0, abs(value))
+    return float((1 + np.sum(null >= value - slack)) / (1 + null.size))
+
+
+def closer_share(angles, null_angles) -> float:
+    """Share of null angles below the median of ``angles`` (small: the angles are small)."""
+    angles, null_angles = np.asarray(angles, float), np.asarray(null_angles, float)
+    if angles.size == 0 or null_angles.size == 0:
+        return float("nan")
+    return float(np.mean(null_angles < np.median(angles)))
+
+
+def symmetry_row(f: Callable, kinks, x, lo: float, hi: float, count: int = 100,
+                 seed: int = 0) -> dict:  # fmt: skip
+    """Score of f, its moved-kink null (median, 5 % and 95 % quantiles) and p-value."""
+    score, null = symmetry_against_null(f, kinks, x, lo, hi, count, seed)
+    return {
+        "symmetry": score,
+        "null_median": float(np.median(null)),
+        "null_q05": float(np.quantile(null, 0.05)),
+        "null_q95": float(np.quantile(null, 0.95)),
+        "p_value": exceedance(score, null),
+    }
+
+
+def symmetry_control_row(f: Callable, kinks, x, lo: float, hi: float, count: int = 100,
+                         seed: int = 0) -> dict:  # fmt: skip
+    """The negative control of the symmetry check: one moved-kink null function of f,
+    scored exactly like a measurement (its kinks are its knots; a fresh null seed)."""
+    control = moved_kink_functions(f, kinks, x, lo, hi, 1, seed)[0]
+    knots = control.knots
+    return symmetry_row(control, knots[(knots > lo) & (knots < hi)], x, lo, hi, count, seed + 1)
+
+
+def r_squared(y, prediction) -> float:
+    """1 - SSE / SST of a fit on its training points (1 for an exact fit)."""
+    y, prediction = np.asarray(y, float).ravel(), np.asarray(prediction, float).ravel()
+    total = np.sum((y - y.mean()) ** 2)
+    return float(1.0 - np.sum((y - prediction) ** 2) / total) if total > 0 else 1.0

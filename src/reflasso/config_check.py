@@ -109,19 +109,23 @@ def validate(config: Mapping, *, max_bytes: float | None = None) -> None:
         raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
 
 
+SHUFFLABLE = ("points1d", "random2d", "random3d")  # kinds a "shuffled" data set can copy
+
+
 def _dataset_problems(datasets: Mapping) -> list[str]:
     problems = []
     for name, spec in datasets.items():
         if spec.get("kind") == "points1d":
             problems += _values_problems(spec, ("datasets", name))
-        elif spec.get("kind") == "embedded":
+        elif spec.get("kind") in ("embedded", "shuffled"):
+            allowed = ("points1d",) if spec["kind"] == "embedded" else SHUFFLABLE
             source = datasets.get(spec["source"])
-            if source is None or source.get("kind") != "points1d":
-                what = "unknown data set" if source is None else "not a points1d data set"
-                points1d = sorted(k for k, v in datasets.items() if v.get("kind") == "points1d")
+            if source is None or source.get("kind") not in allowed:
+                what = "unknown data set" if source is None else "not a usable data set"
+                usable = sorted(k for k, v in datasets.items() if v.get("kind") in allowed)
                 problems.append(
                     f"{key_path('datasets', name, 'source')}: {what} {spec['source']!r} "
-                    f"(points1d sets: {points1d})"
+                    f"(a {spec['kind']} data set takes one of: {usable})"
                 )
     return problems
 
@@ -158,6 +162,25 @@ def _reference_problems(config: Mapping) -> list[str]:
                     f"{key_path('experiments', experiment, 'datasets', i)}: unknown data set "
                     f"{dataset!r} (defined: {sorted(config['datasets'])})"
                 )
+    return problems + _control_problems(config)
+
+
+def _control_problems(config: Mapping) -> list[str]:
+    """The orthogonality experiment needs its negative control: a shuffled copy of one of
+    its data sets, listed beside that data set."""
+    spec = config["experiments"].get("orthogonality")
+    if not spec:
+        return []
+    where = key_path("experiments", "orthogonality", "datasets")
+    datasets, listed = config["datasets"], spec["datasets"]
+    shuffled = [d for d in listed if datasets.get(d, {}).get("kind") == "shuffled"]
+    problems = [
+        f"{where}: {d!r} is the control of {datasets[d]['source']!r}, which must be listed too"
+        for d in shuffled
+        if datasets[d]["source"] not in listed
+    ]
+    if not shuffled:
+        problems.append(f"{where}: needs a 'shuffled' data set (the negative control)")
     return problems
 
 
@@ -245,12 +268,15 @@ def _dataset_shapes(config: Mapping) -> dict[str, list[tuple[int, int, int]]]:
     datasets, text = config["datasets"], config["text"]
     shapes = {}
     for name, spec in datasets.items():
+        if spec["kind"] == "shuffled":
+            spec = datasets[spec["source"]]  # same points, labels permuted
         if spec["kind"] in ("points1d", "embedded"):
             x = (spec if spec["kind"] == "points1d" else datasets[spec["source"]])["x"]
             dim = 1 if spec["kind"] == "points1d" else int(spec.get("dim", 2))
             shapes[name] = [(len(x), len(set(map(float, x))), dim)]
         else:
-            shapes[name] = [(int(spec["n"]), int(spec["n"]), 2)]
+            dim = 3 if spec["kind"] == "random3d" else 2
+            shapes[name] = [(int(spec["n"]), int(spec["n"]), dim)]
     n = text["n_train"]
     shapes[f"text (dims {text['dims']})"] = [(n, n, dim) for dim in text["dims"]]
     return shapes

@@ -266,10 +266,13 @@ def _draw_lines(ax, lines: pd.DataFrame, xs, ys) -> None:
 
 def depth_symmetry_figure(curves, data, symmetry) -> plt.Figure:
     """depth-symmetry: fits per depth (columns) and width (rows), seeds overlaid, and the
-    symmetry score against depth."""
+    symmetry score against depth: the exact Lasso optimum with the 5-95 % band of its
+    moved-kink null, trained networks that fit (filled) or not (hollow)."""
     _theme()
     widths, depths = sorted(curves["width"].unique()), sorted(curves["depth"].unique())
     figure, axes = _panels(len(widths), len(depths) + 1, width=2.6, height=2.2)
+    lasso = symmetry[symmetry["source"] == "lasso"].groupby("depth").mean(numeric_only=True)
+    trained = symmetry[symmetry["source"] == "trained"]
     for r, width in enumerate(widths):
         for c, depth in enumerate(depths):
             ax = axes[r, c]
@@ -281,19 +284,65 @@ def depth_symmetry_figure(curves, data, symmetry) -> plt.Figure:
             ax.set_xlabel("x")
             ax.set_ylabel("f(x)")
         ax = axes[r, -1]
-        sns.pointplot(
-            data=symmetry[symmetry["width"] == width],
-            x="depth",
-            y="symmetry",
-            ax=ax,
-            errorbar="sd",
-            color="tab:blue",
-        )
+        if len(lasso):
+            ax.fill_between(lasso.index, lasso["null_q05"], lasso["null_q95"], color="tab:gray",
+                            alpha=0.3, label="null: kinks moved (5-95 %)")  # fmt: skip
+            ax.plot(lasso.index, lasso["symmetry"], "o-", color="black", label="Lasso optimum")
+        mine = trained[trained["width"] == width]
+        fits = mine["fits"].astype(bool)
+        ax.scatter(mine[fits]["depth"], mine[fits]["symmetry"], color="tab:blue", s=18,
+                   label="trained, fits the data")  # fmt: skip
+        ax.scatter(mine[~fits]["depth"], mine[~fits]["symmetry"], facecolors="none",
+                   edgecolors="tab:blue", s=18, label="trained, does not fit")  # fmt: skip
         ax.set_ylim(0, 1.02)
+        ax.set_xticks(sorted(set(depths) | set(lasso.index)))
         ax.set_xlabel("depth L")
         ax.set_ylabel("symmetry score")
-        ax.set_title(f"width {width}: symmetry (mean, sd over seeds)")
-    figure.suptitle("depth-symmetry: fits and symmetry score per depth and width", y=1.0)
+        ax.set_title(f"width {width}: {int(fits.sum())}/{len(mine)} fit")
+    figure.suptitle("depth-symmetry: fits, and symmetry score against its null", y=1.0)
+    _legend_once(figure, axes)
+    return figure
+
+
+REFERENCE_TITLES = {"active": "active Lasso normals", "planes": "level-1 data planes"}
+
+
+def orthogonality_figure(angles) -> plt.Figure:
+    """orthogonality: histograms of the angles to the nearest active Lasso normal (top)
+    and level-1 data plane (bottom), per depth: trained, shuffled-label networks, random
+    directions with the trained sparsity (the null) and uniform ones, on a log axis."""
+    _theme()
+    depths = sorted(angles["depth"].unique())
+    references = ["active", "planes"]
+    figure, axes = _panels(len(references), len(depths), width=3.4, height=2.6)
+    styles = {
+        "trained": ("tab:blue", "trained directions"),
+        "shuffled": ("tab:orange", "shuffled-label directions"),
+        "null:trained": ("tab:green", "random, with the trained sparsity (null)"),
+        "random": ("tab:gray", "uniform random directions"),
+    }
+    bins = np.logspace(-3, np.log10(90), 31)
+    for r, reference in enumerate(references):
+        for c, depth in enumerate(depths):
+            ax = axes[r, c]
+            for source, (colour, label) in styles.items():
+                mine = angles[(angles["depth"] == depth) & (angles["reference"] == reference)
+                              & (angles["source"] == source)]["angle_deg"]  # fmt: skip
+                if len(mine):
+                    ax.hist(
+                        np.clip(mine, bins[0], None),
+                        bins=bins,
+                        weights=np.full(len(mine), 1 / len(mine)),
+                        histtype="step",
+                        color=colour,
+                        linewidth=1.2,
+                        label=label,
+                    )
+            ax.set_xscale("log")
+            ax.set_xlabel("angle to the nearest normal (degrees)")
+            ax.set_ylabel("share of directions")
+            ax.set_title(f"L = {depth}: {REFERENCE_TITLES[reference]}")
+    figure.suptitle("orthogonality: trained first-layer directions against random ones", y=1.0)
     _legend_once(figure, axes)
     return figure
 
@@ -379,6 +428,7 @@ FIGURES = {
     "toy1d": toy1d_figure,
     "simulated": simulated_figure,
     "planes2d": planes2d_figure,
+    "orthogonality": orthogonality_figure,
     "depth_symmetry": depth_symmetry_figure,
     "llm_embeddings": llm_figure,
     "optimality": optimality_figure,

@@ -17,6 +17,7 @@ rule analyse_toy1d:
             category="Tables",
         ),
         kinks_md="results/tables/kinks.md",
+        controls="results/analyse/toy1d/shifted_controls.csv",
     log:
         "results/logs/analyse/toy1d.log",
     conda:
@@ -28,7 +29,7 @@ rule analyse_toy1d:
     params:
         lasso=lasso_run_dicts("toy1d"),
         data=data_paths("toy1d"),
-        tolerance=config["checks"]["kink_match_tolerance"],
+        certificate_tolerance=config["checks"]["certificate_tolerance"],
     script:
         "../scripts/analyse_toy1d.py"
 
@@ -91,8 +92,37 @@ rule analyse_planes2d:
         "../scripts/analyse_planes2d.py"
 
 
+rule analyse_orthogonality:
+    input:
+        lasso=lasso_files("orthogonality"),
+        train=train_files("orthogonality"),
+        data=experiment_data("orthogonality"),
+    output:
+        angles=report(
+            "results/tables/orthogonality.csv",
+            caption="../report/orthogonality_table.rst",
+            category="Tables",
+        ),
+        summary_md="results/tables/orthogonality.md",
+    log:
+        "results/logs/analyse/orthogonality.log",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        lasso=lasso_run_dicts("orthogonality"),
+        train=train_run_dicts("orthogonality"),
+        sources={d: TOY[d].get("source") for d in experiment_datasets("orthogonality")},
+    script:
+        "../scripts/analyse_orthogonality.py"
+
+
 rule analyse_depth_symmetry:
     input:
+        lasso=lasso_files("depth_symmetry"),
         train=train_files("depth_symmetry"),
         data=experiment_data("depth_symmetry"),
     output:
@@ -113,8 +143,10 @@ rule analyse_depth_symmetry:
         mem_mb=2000,
         runtime=10,
     params:
+        lasso=lasso_run_dicts("depth_symmetry"),
         train=train_run_dicts("depth_symmetry"),
         data=data_paths("depth_symmetry"),
+        fit_r2=config["checks"]["fit_r2"],
     script:
         "../scripts/analyse_depth_symmetry.py"
 

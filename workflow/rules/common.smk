@@ -5,16 +5,32 @@ import itertools
 
 from reflasso.config_check import float_text
 
-EXPERIMENTS = ["toy1d", "simulated", "planes2d", "depth_symmetry", "llm"]
+EXPERIMENTS = [
+    "toy1d",
+    "simulated",
+    "planes2d",
+    "orthogonality",
+    "depth_symmetry",
+    "llm",
+]
 FIGURES = [
     "toy1d",
     "simulated",
     "planes2d",
+    "orthogonality",
     "depth_symmetry",
     "llm_embeddings",
     "optimality",
 ]
-TABLES = ["optimality", "accuracy", "symmetry", "angles", "kinks", "claims"]
+TABLES = [
+    "optimality",
+    "accuracy",
+    "symmetry",
+    "angles",
+    "orthogonality",
+    "kinks",
+    "claims",
+]
 TRAIN_RUN = "{arch}-L{depth}-w{width}-b{beta}-{init}-s{seed}"
 TOY = config["datasets"]
 TEXT = config["text"]

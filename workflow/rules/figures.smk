@@ -83,6 +83,30 @@ rule figure_planes2d:
         "../scripts/figure.py"
 
 
+rule figure_orthogonality:
+    input:
+        angles=rules.analyse_orthogonality.output.angles,
+    output:
+        pdf=report(
+            "results/figures/orthogonality.pdf",
+            caption="../report/orthogonality.rst",
+            category="Figures",
+        ),
+        png="results/figures/orthogonality.png",
+    log:
+        "results/logs/figures/orthogonality.log",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        figure="orthogonality",
+    script:
+        "../scripts/figure.py"
+
+
 rule figure_depth_symmetry:
     input:
         curves=rules.analyse_depth_symmetry.output.curves,

@@ -6,10 +6,12 @@ rule claims:
         optimality=rules.analyse_optimality.output.optimality,
         lasso=rules.analyse_optimality.output.lasso,
         kinks=rules.analyse_toy1d.output.kinks,
-        angles=rules.analyse_planes2d.output.angles,
+        shifted=rules.analyse_toy1d.output.controls,
+        orthogonality=rules.analyse_orthogonality.output.angles,
         symmetry=rules.analyse_depth_symmetry.output.symmetry,
         llm_kinks=rules.analyse_llm.output.kinks,
         accuracy=rules.analyse_llm.output.accuracy,
+        llm_data=experiment_data("llm"),
     output:
         claims=report(
             "results/claims.md",
@@ -24,9 +26,11 @@ rule claims:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=5,
+        mem_mb=2000,
+        runtime=10,
     params:
         checks=config["checks"],
+        llm_lasso=lasso_run_dicts("llm"),
+        llm_data=data_paths("llm"),
     script:
         "../scripts/claims.py"
