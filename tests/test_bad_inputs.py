@@ -102,7 +102,7 @@ CONFIG_PROBES = {
     ),
     "source_not_points1d": (
         lambda c: set_in(c, ["datasets", "sim_a", "source"], "plane_tiny"),
-        ["datasets.sim_a.source", "not a points1d data set"],
+        ["datasets.sim_a.source", "not a usable data set"],
     ),
     "unknown_dataset": (
         lambda c: set_in(c, ["experiments", "toy1d", "datasets"], ["toy_missing"]),

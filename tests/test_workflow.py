@@ -148,7 +148,7 @@ def test_orthogonality_needs_its_shuffled_control(tmp_path):
         lambda c: c["experiments"]["orthogonality"].update(datasets=["space_tiny_shuffled"]),
     )
     result = snakemake(tmp_path, "-n", configfile=orphan)
-    assert result.returncode != 0 and "which must be in the list too" in output_of(result)
+    assert result.returncode != 0 and "which must be listed too" in output_of(result)
 
 
 def test_missing_text_file_is_reported_before_running(tmp_path):
