@@ -377,18 +377,33 @@ def vertex_rows(points: np.ndarray, depth: int) -> tuple[np.ndarray, pd.DataFram
 
 
 def _combination_chunks(count: int, k: int, chunk: int):
-    """All k-subsets of range(count) in lexicographic order, as (B, k) int32 arrays."""
+    """All k-subsets of range(count) in lexicographic order, as (B, k) int32 arrays.
+
+    Vectorised over the last element: the (k-1)-prefixes come from itertools, each is
+    repeated once per possible last element (B is at most about ``chunk``, or one
+    prefix's count of last elements when that is larger).
+    """
     if k == 0:  # one empty subset (d = 1: no spanning vectors)
         yield np.zeros((1, 0), dtype=np.int32)
         return
-    combos = itertools.combinations(range(count), k)
+    if k == 1:
+        for start in range(0, count, chunk):
+            yield np.arange(start, min(start + chunk, count), dtype=np.int32)[:, None]
+        return
+    prefixes = itertools.combinations(range(count - 1), k - 1)
+    per_chunk = max(1, chunk // max(1, count - k + 1))
     while True:
         flat = np.fromiter(
-            itertools.chain.from_iterable(itertools.islice(combos, chunk)), dtype=np.int32
+            itertools.chain.from_iterable(itertools.islice(prefixes, per_chunk)), dtype=np.int32
         )
         if flat.size == 0:
             return
-        yield flat.reshape(-1, k)
+        prefix = flat.reshape(-1, k - 1)
+        tails = count - 1 - prefix[:, -1].astype(np.int64)  # last elements per prefix
+        repeated = np.repeat(prefix, tails, axis=0)
+        starts = np.repeat(np.cumsum(tails) - tails, tails)
+        last = np.repeat(prefix[:, -1], tails) + 1 + (np.arange(len(repeated)) - starts)
+        yield np.column_stack([repeated, last.astype(np.int32)])
 
 
 def _null_vectors(
