@@ -40,6 +40,8 @@ DEFAULT_CHUNK_BYTES = 64 << 20
 METHODS = ("auto", "structured", "streaming")
 #: Candidates kept per requested chain before near-copies are dropped.
 POOL = 20
+#: Columns with |cos| above this (after centring) count as near-copies of a better one.
+NEAR_COPY = 0.999
 
 
 def price(
@@ -227,6 +229,8 @@ def _drop_near_copies(points, W, b1, C, scores, count):
     if len(scores) == 0:
         return W, b1, C, scores
     chains = Dictionary(depth=C.shape[1] + 2, W=W, b1=b1, C=C, kind="priced")
-    chosen = _diverse_violators(DictionaryColumns(chains, points), scores, 0.0, count)
+    chosen = _diverse_violators(
+        DictionaryColumns(chains, points), scores, 0.0, count, similar=NEAR_COPY
+    )
     chosen = chosen[np.argsort(-scores[chosen], kind="stable")]
     return W[chosen], b1[chosen], C[chosen], scores[chosen]
