@@ -1,0 +1,517 @@
+"""Structured exact pricing: the unit chains most correlated with a dual vector, found
+from the geometry of the chains instead of a stored dictionary (derivations in
+docs/pricing.md).
+
+For a dual vector lambda with 1.lambda = 0, every function here returns the exact
+supremum over all unit chains g of one depth of |lambda . g(X)| (the maximum over every
+column of the exact dictionary) and the ``count`` best chains, in the caller's
+coordinates, as a ``PricedChains``.
+
+- ``price_line``: one dimension, depth 2, 3, 4.  With the points sorted and prefix sums
+  of lambda and lambda*x, sum_i lambda_i |x_i - p| over an index range costs O(1)
+  (``_Line.region_sum``); a chain's score is a sum of such terms, one per region where
+  one of its kink points is the nearest.
+- ``price_depth2``: depth 2 in any dimension, by an angular sweep per anchor point (and
+  per fixed set of d - 2 spanning vectors when d >= 3).
+
+Duplicate points are merged (their lambda summed): they give identical rows.  All work
+is done in centred unit coordinates (data far from the origin would otherwise lose
+digits in the prefix sums); chains are mapped back at the end and their scores
+recomputed with ``evaluate_unit_chains`` so they match direct evaluation.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from .chains import evaluate_unit_chains
+from .pricing import PricedChains
+
+CHUNK = 1 << 17  # candidates per vectorised chunk (a few arrays of 8 MB each)
+KEY_DIGITS = 9  # chains whose unit-coordinate parameters agree to 1e-9 are one chain
+
+
+def supports(d: int, depth: int) -> bool:
+    """Whether a structured exact method exists for inputs of dimension d and this depth."""
+    return depth == 2 or (d == 1 and depth in (3, 4))
+
+
+# ------------------------------------------------------------------------ inputs
+
+
+def _checked(X, residual) -> tuple[np.ndarray, np.ndarray]:
+    X = np.asarray(X, dtype=float)
+    if X.ndim == 1:
+        X = X[:, None]
+    lam = np.asarray(residual, dtype=float).reshape(-1)
+    if X.ndim != 2 or len(X) != len(lam):
+        raise ValueError(f"X has shape {X.shape} but residual has {len(lam)} entries")
+    if not (np.isfinite(X).all() and np.isfinite(lam).all()):
+        raise ValueError("X and residual must be finite")
+    # The intercept is free, so a dual vector has 1.lambda = 0; without it the supremum
+    # is infinite (a far kink makes g nearly constant and large).  Rounding is removed.
+    return X, lam - lam.mean()
+
+
+def _merged(X: np.ndarray, lam: np.ndarray):
+    """Distinct points, lambda summed over copies, and the unit-coordinate map."""
+    points, inverse = np.unique(X, axis=0, return_inverse=True)
+    weights = np.bincount(inverse.reshape(-1), weights=lam, minlength=len(points))
+    low, high = points.min(axis=0), points.max(axis=0)
+    center = (low + high) / 2
+    scale = float(np.max(high - low) / 2)
+    if scale == 0.0:
+        scale = 1.0
+    return (points - center) / scale, weights, center, scale
+
+
+# ---------------------------------------------------------------- best candidates
+
+
+class _Best:
+    """Keeps the candidates with the largest |score| seen so far (and the maximum)."""
+
+    def __init__(self, count: int, width: int):
+        self.keep = 4 * max(count, 1) + 16  # spare room: duplicates are removed at the end
+        self.scores = np.zeros(0)
+        self.params = np.zeros((0, width))
+        self.max = 0.0
+
+    def offer(self, scores: np.ndarray, columns) -> None:
+        """Consider candidates with these scores; ``columns`` are their parameters, one
+        array per parameter, broadcastable to the scores' shape.  Only the kept
+        candidates' parameters are ever materialised."""
+        scores = np.abs(np.asarray(scores, dtype=float))
+        if scores.size == 0:
+            return
+        flat = scores.reshape(-1)
+        self.max = max(self.max, float(flat.max()))
+        if flat.size > self.keep:
+            top = np.argpartition(flat, -self.keep)[-self.keep :]
+        else:
+            top = np.arange(flat.size)
+        picked = np.unravel_index(top, scores.shape)
+        params = np.stack([np.broadcast_to(c, scores.shape)[picked] for c in columns], axis=-1)
+        self.scores = np.concatenate([self.scores, flat[top]])
+        self.params = np.concatenate([self.params, params])
+        if self.scores.size > 2 * self.keep:
+            top = np.argpartition(self.scores, -self.keep)[-self.keep :]
+            self.scores, self.params = self.scores[top], self.params[top]
+
+    def distinct(self, count: int) -> np.ndarray:
+        """Parameters of up to ``count`` distinct best candidates, best first."""
+        order = np.argsort(-self.scores, kind="stable")
+        params = self.params[order]
+        _, first = np.unique(np.round(params, KEY_DIGITS), axis=0, return_index=True)
+        return params[np.sort(first)[: max(count, 1)]]
+
+
+def _finish(X, lam, W, b1, C, count, fallback_max) -> PricedChains:
+    """Rescore the chosen chains directly, sort them and report the maximum."""
+    if len(b1) == 0:
+        d, inner = X.shape[1], C.shape[1]
+        return PricedChains(
+            np.zeros((0, d)), np.zeros(0), np.zeros((0, inner)), np.zeros(0), fallback_max
+        )
+    scores = np.abs(evaluate_unit_chains(X, W, b1, C).T @ lam)
+    order = np.argsort(-scores, kind="stable")[:count]
+    best = float(scores.max())
+    return PricedChains(W=W[order], b1=b1[order], C=C[order], scores=scores[order], max_score=best)
+
+
+# ------------------------------------------------------------------ one dimension
+
+
+class _Line:
+    """Sorted unit-coordinate points with prefix sums of lambda and lambda*u.
+
+    ``u`` is one sorted array (n,) or a batch of sorted rows (rows, n), each an
+    independent line with its own weights; for a batch, indices are local to a row and
+    every method takes the ``row`` of each entry.  Ties are allowed.
+    """
+
+    OFFSET = 16.0  # separates the rows of a batch in one search key (|values| < 8)
+
+    def __init__(self, u: np.ndarray, lam: np.ndarray):
+        u = np.atleast_2d(u)
+        lam = np.broadcast_to(lam, u.shape)
+        rows, self.n = u.shape
+        self.u = u[0] if rows == 1 else u
+        self.lam = lam[0] if rows == 1 else lam
+        zero = np.zeros((rows, 1))
+        self.S0 = np.concatenate([zero, np.cumsum(lam, axis=1)], axis=1).ravel()
+        self.S1 = np.concatenate([zero, np.cumsum(lam * u, axis=1)], axis=1).ravel()
+        self.keys = (u + self.OFFSET * np.arange(rows)[:, None]).ravel()
+
+    def index(self, values, row=None) -> np.ndarray:
+        """Number of points of the row below each value (a split index for it)."""
+        if row is None:
+            return np.searchsorted(self.keys, values)
+        found = np.searchsorted(self.keys, values + self.OFFSET * row) - self.n * row
+        return np.clip(found, 0, self.n)
+
+    def region_sum(self, lo, hi, point, split=None, row=None) -> np.ndarray:
+        """sum over lo <= i < hi of lambda_i |u_i - point|, in O(1) per entry.
+
+        ``split`` is any index with u[:split] <= point <= u[split:] (found if omitted);
+        it is clipped into [lo, hi], which is exact because the range's own points then
+        all lie on one side of ``point``.
+        """
+        if split is None:
+            split = self.index(point, row)
+        split = np.clip(split, lo, hi)
+        if row is not None:  # local indices of a batch -> positions in the flat sums
+            base = (self.n + 1) * row
+            lo, hi, split = lo + base, hi + base, split + base
+        S0, S1 = self.S0, self.S1
+        # below split: lambda (point - u); above: lambda (u - point)
+        return point * (2 * S0[split] - S0[lo] - S0[hi]) + S1[lo] + S1[hi] - 2 * S1[split]
+
+    def nearest_sum(self, bounds, points, splits=None, row=None) -> np.ndarray:
+        """sum_i lambda_i * (distance from u_i to the kink point of its region).
+
+        Regions are separated by the index arrays ``bounds`` (non-decreasing, one fewer
+        than ``points``); region r runs from bounds[r-1] to bounds[r] and its distance is
+        measured to points[r] (with optional known split indices ``splits[r]``).
+        """
+        edges = [0, *bounds, self.n]
+        splits = splits or [None] * len(points)
+        return sum(
+            self.region_sum(edges[r], edges[r + 1], points[r], splits[r], row)
+            for r in range(len(points))
+        )
+
+    def pair_sum(self, centre, radius, row=None) -> np.ndarray:
+        """lambda . g for g(u) = ||u - centre| - radius| (radius >= 0), nearest of two."""
+        return self.nearest_sum(
+            [self.index(centre, row)], [centre - radius, centre + radius], row=row
+        )
+
+    def chain4_sum(self, a, t1, t2) -> np.ndarray:
+        """lambda . g for g(u) = min over t in {t1, t2} of ||u - a| - t| (depth 4).
+
+        With t1 <= t2 and c2 = (t1 + t2)/2 >= 0 the regions are split at a - c2, a,
+        a + c2 and measured to a - t2, a - t1, a + t1, a + t2 (docs/pricing.md).
+        """
+        t1, t2 = _depth4_radii(t1, t2)
+        c2 = (t1 + t2) / 2
+        bounds = [self.index(a - c2), self.index(a), self.index(a + c2)]
+        return self.nearest_sum(bounds, [a - t2, a - t1, a + t1, a + t2])
+
+
+def _depth4_radii(t1, t2):
+    """Sorted radii of a depth-4 chain with c2 = (t1 + t2)/2 >= 0 and c3 >= 0.
+
+    If t1 + t2 < 0 then c2 < 0 and ||z - c2| - c3| = |z - t2| for z >= 0 (up to a
+    constant when t2 < 0): the same as radii t2, t2 (or 0, 0).
+    """
+    low, high = np.minimum(t1, t2), np.maximum(t1, t2)
+    flat = low + high < 0
+    high = np.where(flat, np.maximum(high, 0.0), high)
+    return np.where(flat, high, low), high
+
+
+def price_line(X, residual, depth: int, count: int) -> PricedChains:
+    """Exact pricing for one-dimensional data, depth 2, 3 or 4 (see the module doc)."""
+    X, lam = _checked(X, residual)
+    if X.shape[1] != 1:
+        raise ValueError(f"price_line needs one-dimensional data, got d={X.shape[1]}")
+    if depth not in _LINE_FAMILIES:
+        raise NotImplementedError(f"no structured 1-D pricing for depth {depth}")
+    u, weights, center, scale = _merged(X, lam)
+    best = _Best(count, depth - 1)
+    if len(u) >= 2:
+        _LINE_FAMILIES[depth](_Line(u[:, 0], weights), best)
+    params = best.distinct(count) if best.scores.size else np.zeros((0, depth - 1))
+    # Unit chain in u = (x - center)/scale with w = 1, b1 = -a:
+    # scale * g(u) = ||x - (center + scale a)| - scale c2| ...
+    W = np.ones((len(params), 1))
+    b1 = -(center[0] + scale * params[:, 0])
+    C = scale * params[:, 1:]
+    return _finish(X, lam, W, b1, C, count, scale * best.max)
+
+
+def _line_depth2(line: _Line, best: _Best) -> None:
+    """g = |x - a|: the score is piecewise linear in a with kinks at the points, and
+    constant beyond them (1.lambda = 0), so a = u_j for some j."""
+    u = line.u
+    scores = line.region_sum(0, line.n, u, np.arange(line.n))
+    best.offer(scores, [u])
+
+
+def _rows(n: int, width: int):
+    """Consecutive blocks of row indices with about CHUNK entries of ``width`` each."""
+    step = max(1, CHUNK // max(width, 1))
+    for start in range(0, n, step):
+        yield np.arange(start, min(n, start + step))
+
+
+def _line_depth3(line: _Line, best: _Best) -> None:
+    """g = ||x - a| - c| = distance to the nearer of a - c and a + c (docs/pricing.md)."""
+    for scores, centre, radius in _pair_candidates(line):
+        best.offer(scores, [centre, radius])
+
+
+def _pair_candidates(line: _Line):
+    """Scores of all depth-3 vertices of one line, as (scores, centre, radius) blocks.
+
+    Vertices: centre u_j with radius |u_k - u_j| (the pair u_k and its mirror image
+    2u_j - u_k; radius 0 at k = j), and the pair {u_j, u_k} around its midpoint.  Works
+    with tied points too (depth 4 uses it on distances to an anchor).
+    """
+    u, n = line.u, line.n
+    k = np.arange(n)
+    for j in _rows(n, n):
+        a = u[j][:, None]
+        mirror = 2 * a - u  # (rows, n): the reflection of every u_k through u_j
+        mirror_at = line.index(mirror)
+        near_left = k < j[:, None]  # u_k lies left of the anchor: it is the left point
+        scores = line.nearest_sum(
+            [j[:, None]],
+            [np.where(near_left, u, mirror), np.where(near_left, mirror, u)],
+            [np.where(near_left, k, mirror_at), np.where(near_left, mirror_at, k)],
+        )
+        yield scores, *np.broadcast_arrays(a, np.abs(u - a))
+    for j in _rows(n, n):
+        others = k[j[0] :]  # pairs j < k only: rows start at the block's first index
+        a = (u[j][:, None] + u[others]) / 2
+        scores = line.nearest_sum([line.index(a)], [u[j][:, None], u[others]], [j[:, None], others])
+        keep = others > j[:, None]
+        yield scores[keep], a[keep], (u[others] - a)[keep]
+
+
+def _line_depth4(line: _Line, best: _Best) -> None:
+    """g = min over t in {c2 - c3, c2 + c3} of ||x - a| - t| (docs/pricing.md).
+
+    Three families cover every vertex: anchors a = u_j (a depth-3 problem on the
+    distances |u - u_j|), midpoints a of two points with one radius half their gap,
+    and the vertices whose a is fixed only by three kinks jointly.
+    """
+    _depth4_anchored(line, best)
+    _depth4_midpoints(line, best)
+    _depth4_joint(line, best)
+
+
+def _depth4_anchored(line: _Line, best: _Best) -> None:
+    u, lam = line.u, line.lam
+    for j in range(line.n):
+        z = np.abs(u - u[j])
+        order = np.argsort(z, kind="stable")
+        for scores, centre, radius in _pair_candidates(_Line(z[order], lam[order])):
+            best.offer(scores, [u[j], centre, radius])
+
+
+def _depth4_midpoints(line: _Line, best: _Best) -> None:
+    """a = (u_j + u_k)/2 with the radius t1 = (u_k - u_j)/2 kept; the other radius is
+    free: a depth-3 problem on z = |u - a| (sorted per line) with one point or the
+    centre at t1.  Each candidate needs one search; the others are known indices."""
+    u, lam, n = line.u, line.lam, line.n
+    first, second = np.triu_indices(n, 1)
+    step = max(1, CHUNK // (3 * n))
+    m = np.arange(n)
+    for start in range(0, len(first), step):
+        j, k = first[start : start + step], second[start : start + step]
+        a, t = (u[j] + u[k])[:, None] / 2, (u[k] - u[j])[:, None] / 2
+        z = np.abs(u - a)
+        order = np.argsort(z, axis=1, kind="stable")
+        z = np.take_along_axis(z, order, axis=1)
+        lines, row = _Line(z, lam[order]), np.arange(len(j))[:, None]
+        at_t = lines.index(t, row)
+        below = z < t
+        # centre t1, points z_m and its mirror 2 t1 - z_m
+        mirror = 2 * t - z
+        found = lines.index(mirror, row)
+        scores = lines.nearest_sum(
+            [at_t],
+            [np.minimum(z, mirror), np.maximum(z, mirror)],
+            [np.where(below, m, found), np.where(below, found, m)],
+            row,
+        )
+        _offer_line(best, scores, a, t, np.abs(z - t))
+        # points t1 and z_m around their midpoint
+        centre = (t + z) / 2
+        scores = lines.nearest_sum(
+            [lines.index(centre, row)],
+            [np.minimum(z, t), np.maximum(z, t)],
+            [np.where(below, m, at_t), np.where(below, at_t, m)],
+            row,
+        )
+        _offer_line(best, scores, a, centre, np.abs(z - t) / 2)
+        # centre z_m, points t1 and its mirror 2 z_m - t1
+        mirror = 2 * z - t
+        found = lines.index(mirror, row)
+        scores = lines.nearest_sum(
+            [m],
+            [np.minimum(t, mirror), np.maximum(t, mirror)],
+            [np.where(below, found, at_t), np.where(below, at_t, found)],
+            row,
+        )
+        _offer_line(best, scores, a, z, np.abs(z - t))
+
+
+def _offer_line(best: _Best, scores, a, c2, c3) -> None:
+    best.offer(scores, [a, c2, c3])
+
+
+def _depth4_joint(line: _Line, best: _Best) -> None:
+    """Vertices with no data point at a nor two data points symmetric about a: two data
+    points u_j < u_k are kink points (zeros of g) and a third, u_m, is a boundary
+    between nearest kink points; a is fixed by the three together."""
+    u, n = line.u, line.n
+    for rows in _rows(n, n * n):
+        j, k, m = np.nonzero(rows[:, None, None] < np.arange(n)[:, None] + 0 * np.arange(n))
+        j, k, m = rows[j], k, m
+        # same side: u_j, u_k both right (or both left) of a; u_m the other boundary
+        mid = (u[j] + u[k]) / 2
+        a = (mid + u[m]) / 2
+        right, left = a <= u[j], a >= u[k]
+        _offer_joint(line, best, j[right], k[right], m[right], a[right], "right")
+        _offer_joint(line, best, j[left], k[left], m[left], a[left], "left")
+        # opposite sides: u_j = a - tl left, u_k = a + tr right, u_m = a -+ c2
+        half = (u[k] - u[j]) / 2
+        for a, side in ((u[m] + half, "outer-left"), (u[m] - half, "outer-right")):
+            inside = (a >= u[j]) & (a <= u[k])
+            _offer_joint(line, best, j[inside], k[inside], m[inside], a[inside], side)
+
+
+def _offer_joint(line: _Line, best: _Best, j, k, m, a, side: str) -> None:
+    """Score joint vertices: data u_j, u_k are kink points, u_m a boundary."""
+    u = line.u
+    at_a = line.index(a)
+    rj, rk = 2 * a - u[j], 2 * a - u[k]  # their mirror images through a
+    at_rj, at_rk = line.index(rj), line.index(rk)
+    if side in ("right", "left"):
+        mid = (u[j] + u[k]) / 2
+        at_mid = line.index(mid)
+        if side == "right":  # mirrors rk < rj <= a <= u_j < u_k; bounds u_m, a, mid
+            bounds, points = [m, at_a, at_mid], [rk, rj, u[j], u[k]]
+            splits = [at_rk, at_rj, j, k]
+        else:  # u_j < u_k <= a <= rk < rj; bounds mid, a, u_m
+            bounds, points = [at_mid, at_a, m], [u[j], u[k], rk, rj]
+            splits = [j, k, at_rk, at_rj]
+        c2, c3 = np.abs(mid - a), (u[k] - u[j]) / 2
+    else:
+        c2 = (u[k] - u[j]) / 2
+        if side == "outer-left":  # a - c2 = u_m
+            bounds = [m, at_a, line.index(a + c2)]
+        else:  # a + c2 = u_m
+            bounds = [line.index(a - c2), at_a, m]
+        # radii tl = a - u_j, tr = u_k - a; the smaller one is the inner pair
+        inner_left = a - u[j] <= u[k] - a
+        points = [
+            np.where(inner_left, rk, u[j]),
+            np.where(inner_left, u[j], rk),
+            np.where(inner_left, rj, u[k]),
+            np.where(inner_left, u[k], rj),
+        ]
+        splits = [
+            np.where(inner_left, at_rk, j),
+            np.where(inner_left, j, at_rk),
+            np.where(inner_left, at_rj, k),
+            np.where(inner_left, k, at_rj),
+        ]
+        c3 = np.abs((u[k] - a) - (a - u[j])) / 2
+    scores = line.nearest_sum(bounds, points, splits)
+    _offer_line(best, scores, a, c2, c3)
+
+
+_LINE_FAMILIES = {2: _line_depth2, 3: _line_depth3, 4: _line_depth4}
+
+
+# --------------------------------------------------------- depth 2, any dimension
+
+
+def price_depth2(X, residual, count: int) -> PricedChains:
+    """Exact pricing of depth-2 chains |w.x + b| (||w||_1 = 1) in any dimension."""
+    X, lam = _checked(X, residual)
+    d = X.shape[1]
+    if d == 1:
+        return price_line(X, lam, 2, count)
+    points, weights, center, scale = _merged(X, lam)
+    best = _Best(count, d + 1)
+    if len(points) >= 2:
+        for anchors, spans in _frames(points):
+            _sweep(points, weights, anchors, spans, best)
+    params = best.distinct(count) if best.scores.size else np.zeros((0, d + 1))
+    W, b = params[:, :d], params[:, d]
+    # scale * |w.u + b| with u = (x - center)/scale is |w.x + scale b - w.center|
+    b1 = scale * b - W @ center
+    return _finish(X, lam, W, b1, np.zeros((len(b1), 0)), count, scale * best.max)
+
+
+def _frames(points: np.ndarray):
+    """Blocks of (anchor index, d - 2 fixed spanning vectors) to sweep over.
+
+    A vertex has w orthogonal to d - 1 independent vectors among the differences
+    x_n - x_a and the axes; fixing d - 2 of them leaves w in a plane, where the sweep
+    finds the last one.  Spanning vectors are given by index: n + i means axis e_i.
+    """
+    n, d = points.shape
+    combos = np.array(list(itertools.combinations(range(n + d), d - 2)), dtype=int)
+    combos = combos.reshape(len(combos), d - 2)
+    anchors = np.repeat(np.arange(n), len(combos))
+    spans = np.tile(combos, (n, 1))
+    keep = ~(spans == anchors[:, None]).any(axis=1)
+    anchors, spans = anchors[keep], spans[keep]
+    step = max(1, CHUNK // (n + d))
+    for start in range(0, len(anchors), step):
+        yield anchors[start : start + step], spans[start : start + step]
+
+
+def _plane_bases(points, anchors, spans):
+    """Orthonormal bases B0, B1 (frames, d) of the planes orthogonal to the fixed
+    vectors; frames whose fixed vectors are dependent are dropped (``valid``)."""
+    n, d = points.shape
+    if d == 2:
+        ones = np.ones(len(anchors), bool)
+        return np.tile([1.0, 0.0], (len(anchors), 1)), np.tile([0.0, 1.0], (len(anchors), 1)), ones
+    vectors = np.concatenate([points, np.eye(d)])  # data points, then axes
+    fixed = vectors[spans] - np.where(spans[..., None] < n, points[anchors][:, None, :], 0.0)
+    _, sing, vt = np.linalg.svd(fixed, full_matrices=True)
+    valid = sing[:, -1] > 1e-10 * np.maximum(sing[:, 0], 1e-300)
+    return vt[:, d - 2, :], vt[:, d - 1, :], valid
+
+
+def _sweep(points, weights, anchors, spans, best: _Best) -> None:
+    """Angular sweep in each frame's plane.
+
+    With w = c0 B0 + c1 B1 (B0, B1 an orthonormal basis of the plane) the score of the
+    anchor's chain is f(c) = sum_i lambda_i |c . v_i| / ||w||_1 with v_i the plane
+    coordinates of x_i - x_a.  The sign of c . v_i flips once as the angle of c runs
+    over [0, pi), where c is orthogonal to v_i; sorting those angles, cumulative sums
+    of lambda_i s_i v_i give sum_i lambda_i |c . v_i| at every candidate c orthogonal
+    to some v_m.  Axes enter as vectors with weight 0: they add candidates (w
+    orthogonal to an axis) but no terms.
+    """
+    d = points.shape[1]
+    B0, B1, valid = _plane_bases(points, anchors, spans)
+    anchors, B0, B1 = anchors[valid], B0[valid], B1[valid]
+    if len(anchors) == 0:
+        return
+    here = points[anchors]
+    # plane coordinates (frames, n + d) of x_i - x_a, then of the axes
+    v0 = np.concatenate([B0 @ points.T - (B0 * here).sum(1)[:, None], B0], axis=1)
+    v1 = np.concatenate([B1 @ points.T - (B1 * here).sum(1)[:, None], B1], axis=1)
+    mass = np.concatenate([weights, np.zeros(d)])
+    # c orthogonal to v_i: n_i = rot90(v_i) = (-v1, v0), flipped to an angle in
+    # [0, pi).  Just after that angle c . v_i has sign +1 if n_i was flipped, else -1.
+    n0, n1 = -v1, v0
+    flip = (n1 < 0) | ((n1 == 0) & (n0 < 0))
+    n0, n1 = np.where(flip, -n0, n0), np.where(flip, -n1, n1)
+    order = np.argsort(np.arctan2(n1, n0), axis=1, kind="stable")
+    signed = mass * np.where(flip, 1.0, -1.0)  # lambda_i s_i, s_i the sign after
+    n0, n1 = np.take_along_axis(n0, order, 1), np.take_along_axis(n1, order, 1)
+    sorted_v0, sorted_v1 = np.take_along_axis(v0, order, 1), np.take_along_axis(v1, order, 1)
+    signed = np.take_along_axis(np.broadcast_to(signed, v0.shape), order, 1)
+    # G just after the m-th angle: terms up to m have their "after" sign, the rest not.
+    g0 = 2 * np.cumsum(signed * sorted_v0, 1) - (signed * sorted_v0).sum(1, keepdims=True)
+    g1 = 2 * np.cumsum(signed * sorted_v1, 1) - (signed * sorted_v1).sum(1, keepdims=True)
+    W = [B0[:, i, None] * n0 + B1[:, i, None] * n1 for i in range(d)]  # unnormalised w
+    norm1 = sum(np.abs(w) for w in W)
+    ok = norm1 > 1e-12
+    norm1 = np.where(ok, norm1, 1.0)
+    scores = np.where(ok, (n0 * g0 + n1 * g1) / norm1, 0.0)
+    offset = -(n0 * (B0 * here).sum(1)[:, None] + n1 * (B1 * here).sum(1)[:, None]) / norm1
+    best.offer(scores, [w / norm1 for w in W] + [offset])
