@@ -361,7 +361,9 @@ def _choose_solver(X, depth, dictionary, solver, max_memory) -> str:
     """The solver "auto" stands for (see fit_lasso); checks "generate" is possible."""
     exact = isinstance(dictionary, str) and dictionary == "exact"
     if solver == "generate" and not exact:
-        raise ValueError("solver='generate' prices the whole exact dictionary: use dictionary='exact'")
+        raise ValueError(
+            "solver='generate' prices the whole exact dictionary: use dictionary='exact'"
+        )
     if solver != "auto":
         return solver
     if not exact:
@@ -372,8 +374,10 @@ def _choose_solver(X, depth, dictionary, solver, max_memory) -> str:
 
 
 def _uncertified(certificate: dict, solver: str, allow: bool) -> None:
-    scope = "over all unit chains" if certificate["kkt_scope"] == "all chains" else (
-        "over the fit's dictionary"
+    scope = (
+        "over all unit chains"
+        if certificate["kkt_scope"] == "all chains"
+        else ("over the fit's dictionary")
     )
     message = (
         f"the Lasso fit (solver {solver!r}) is not certified: kkt_max = "

@@ -400,7 +400,9 @@ def solve_generated(
         return (*empty, np.zeros(0), y_mean, info)
     W, b1, C = priced.W, priced.b1, priced.C
     if initial is not None and len(initial[1]):
-        W, b1, C = _unique_chains(*(np.concatenate(p) for p in zip(initial, (W, b1, C))))
+        W, b1, C = _unique_chains(
+            *(np.concatenate(p) for p in zip(initial, (W, b1, C), strict=True))
+        )
     previous = -1
     for rounds in range(1, max_rounds + 1):
         block = evaluate_unit_chains(X, W, b1, C)

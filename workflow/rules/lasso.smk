@@ -9,6 +9,8 @@ rule lasso:
         metrics="results/lasso/{dataset}/L{depth}-b{beta}/metrics.json",
         solution="results/lasso/{dataset}/L{depth}-b{beta}/solution.npz",
         reconstruction="results/lasso/{dataset}/L{depth}-b{beta}/reconstruction.json",
+    params:
+        options=lasso_params,
     log:
         "results/logs/lasso/{dataset}/L{depth}-b{beta}.log",
     benchmark:
