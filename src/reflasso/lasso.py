@@ -332,7 +332,8 @@ def fit_lasso(
         columns = DictionaryColumns(dictionary, X)
         exact_max = info["oracle_max"] * beta
     else:
-        dictionary_options.setdefault("max_bytes", max_memory / 2)
+        if isinstance(dictionary, str) and dictionary != "sampled":
+            dictionary_options.setdefault("max_bytes", max_memory / 2)
         dictionary = _get_dictionary(X, depth, dictionary, dictionary_options)
         timing["dictionary"] = time.perf_counter() - start
         start = time.perf_counter()
