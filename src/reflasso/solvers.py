@@ -28,6 +28,9 @@ from .chains import evaluate_unit_chains
 #: Materialise the feature matrix when it takes at most this many bytes; otherwise
 #: evaluate it chunk by chunk from the chains whenever it is needed.
 DEFAULT_MATRIX_BYTES = 2 << 30
+#: z = 0 is taken as optimal when max |A_j . (y - mean y)| <= beta (1 + 1e-12): beta_max
+#: computed by another summation order (the oracle) may differ in the last digits.
+ZERO_SLACK = 1 + 1e-12
 
 
 class DictionaryColumns:
@@ -40,7 +43,7 @@ class DictionaryColumns:
 
     def __init__(self, dictionary, X: np.ndarray, max_bytes: int = DEFAULT_MATRIX_BYTES):
         self.W, self.b1 = dictionary.W, dictionary.b1
-        self.C = np.asarray(dictionary.C).reshape(len(self.b1), -1)
+        self.C = np.asarray(dictionary.C).reshape(len(self.b1), dictionary.depth - 2)
         self.X = np.asarray(X, dtype=float)
         self.size = len(self.b1)
         bytes_per_column = 8 * self.X.shape[0]
@@ -101,7 +104,7 @@ def solve_clarabel(A: np.ndarray, y: np.ndarray, beta: float, *, tol: float = 1e
 
     n, p = A.shape
     centred_y = y - y.mean()
-    if np.max(np.abs(A.T @ centred_y), initial=0.0) <= beta:
+    if np.max(np.abs(A.T @ centred_y), initial=0.0) <= beta * ZERO_SLACK:
         # the exact optimality condition of z = 0 (beta >= beta_max); an interior-point
         # solve would return a tiny non-zero z instead
         return np.zeros(p), float(y.mean())
@@ -157,7 +160,7 @@ def solve_fast(
     correlations = columns.correlate(centred_y)
     primal, gap = duality_gap(centred_y, correlations, centred_y, coef, beta)
     info = {"rounds": 0, "gap": gap, "relative_gap": gap / max(primal, 1e-300), "working_set": 0}
-    if np.max(np.abs(correlations), initial=0.0) <= beta:
+    if np.max(np.abs(correlations), initial=0.0) <= beta * ZERO_SLACK:
         return coef, y_mean, info  # z = 0 is optimal (beta >= beta_max)
 
     working = _best_columns(np.abs(correlations), min(p, 2 * n))
@@ -206,10 +209,16 @@ def _solve_subproblem(centred, centred_y, beta):
     Coordinate descent stalls here at small beta (near interpolation, highly correlated
     columns), so the small subproblem goes to an interior-point solve, which does not.
     Variables x = (z, t, r): min 1/2 r.r + beta 1.t with r = A z - y and -t <= z <= t.
+    With more points than columns, A = U S V^T (thin SVD) turns ||A z - y||^2 into
+    ||S V^T z - U^T y||^2 plus a constant: the same problem with at most k residual
+    variables instead of n (the polish then works on the original columns).
     """
     import clarabel
     from scipy import sparse
 
+    original = centred, centred_y
+    if centred.shape[0] > centred.shape[1]:
+        centred, centred_y = _row_reduced(centred, centred_y)
     n, k = centred.shape
     eye_k, eye_n = sparse.identity(k, format="csc"), sparse.identity(n, format="csc")
     zeros_nk = sparse.csc_matrix((n, k))
@@ -233,7 +242,14 @@ def _solve_subproblem(centred, centred_y, beta):
         raise RuntimeError(f"CLARABEL failed on a working set ({solution.status})")
     coef = np.asarray(solution.x[:k], dtype=float)
     coef[np.abs(coef) <= 1e-9 * max(1.0, np.abs(coef).max())] = 0.0
-    return polish(centred, centred_y, beta, coef)
+    return polish(*original, beta, coef)
+
+
+def _row_reduced(matrix: np.ndarray, target: np.ndarray):
+    """(S V^T, U^T target) from the thin SVD of an n x k matrix, n > k (rank-trimmed)."""
+    left, singular, right = np.linalg.svd(matrix, full_matrices=False)
+    keep = singular > singular.max(initial=0.0) * max(matrix.shape) * np.finfo(float).eps
+    return singular[keep, None] * right[keep], left[:, keep].T @ target
 
 
 def polish(
@@ -397,7 +413,7 @@ def solve_generated(
     priced = oracle(centred_y)
     primal, gap = duality_gap(centred_y, [priced.max_score], centred_y, np.zeros(0), beta)
     info.update(oracle_max=priced.max_score / beta, gap=gap, relative_gap=gap / max(primal, 1e-300))
-    if priced.max_score <= beta:  # z = 0 is optimal (beta >= beta_max)
+    if priced.max_score <= beta * ZERO_SLACK:  # z = 0 is optimal (beta >= beta_max)
         info.update(converged=True, working_set=0)
         empty = np.zeros((0, d)), np.zeros(0), np.zeros((0, depth - 2))
         return (*empty, np.zeros(0), y_mean, info)
@@ -408,6 +424,7 @@ def solve_generated(
         )
     previous = -1
     for rounds in range(1, max_rounds + 1):
+        solved = W, b1, C  # the chains of this round's exact solve
         block = evaluate_unit_chains(X, W, b1, C)
         block_mean = block.mean(axis=0)
         centred = block - block_mean
@@ -443,7 +460,8 @@ def solve_generated(
         )
     support = coef != 0
     intercept = y_mean - float(block_mean @ coef)
-    W, b1, C, coef = W[support], b1[support], C[support], coef[support]
+    W, b1, C = (part[support] for part in solved)
+    coef = coef[support]
     return W, b1, C, coef, intercept, info
 
 
