@@ -362,9 +362,11 @@ def _diverse_violators(columns, score, beta, count, pool=20, similar=0.99):
 
 log = logging.getLogger("reflasso")
 
-#: Generated chains off the support stay while |g(X) . r| >= KEEP * beta: they tend to
-#: come back (dropping at 0.8 cost rounds), and a larger set slows the exact solves.
+#: Generated chains off the support stay while |g(X) . r| >= KEEP * beta (LOOSE_KEEP
+#: while the set is small): dropped chains tend to come back, costing rounds, and a
+#: larger set slows the exact solves.
 KEEP = 0.9
+LOOSE_KEEP = 0.5  # while the set has at most 2n chains
 
 
 def solve_generated(
@@ -450,7 +452,8 @@ def solve_generated(
         # Stuck (the violators are already in the set: the interior point rounded the
         # degenerate subproblem): keep only the support and the tight chains, so that
         # the next exact solve is small and well posed.
-        keep = KEEP if len(b1) != previous else 1 - 1e-6
+        keep = KEEP if len(b1) > 2 * n else LOOSE_KEEP  # large sets make slow solves
+        keep = keep if len(b1) != previous else 1 - 1e-6
         previous = len(b1)
         kept = (coef != 0) | (np.abs(centred.T @ residual) >= keep * beta)
         W, b1, C = _unique_chains(
