@@ -385,10 +385,16 @@ def _uncertified(certificate: dict, solver: str, allow: bool) -> None:
         f"{certificate['kkt_max']:.10g} ({scope}), random_max = "
         f"{certificate['random_max']:.10g}, relative duality gap = "
         f"{certificate['relative_gap']:.3g}; both maxima must be <= 1 + tol = "
-        f"{1 + certificate['tol']:.10g}. Try solver='generate' (certified column "
-        "generation over the whole exact dictionary), a larger tol, a larger beta, or "
-        "dictionary='exact' if an incomplete dictionary was used; pass "
-        "allow_uncertified=True to get the fit anyway."
+        f"{1 + certificate['tol']:.10g}. Try "
+        + (
+            "a larger tol or a larger beta (column generation stalled: its restricted "
+            "solves stayed inexact; docs/lasso.md, known limits)"
+            if solver == "generate"
+            else "solver='generate' (certified column generation over the whole exact "
+            "dictionary), a larger tol, a larger beta, or dictionary='exact' if an "
+            "incomplete dictionary was used"
+        )
+        + "; pass allow_uncertified=True to get the fit anyway."
     )
     if not allow:
         raise NotCertifiedError(message)

@@ -424,7 +424,7 @@ def solve_generated(
         W, b1, C = _unique_chains(
             *(np.concatenate(p) for p in zip(initial, (W, b1, C), strict=True))
         )
-    previous = -1
+    previous, stuck = -1, False
     for rounds in range(1, max_rounds + 1):
         solved = W, b1, C  # the chains of this round's exact solve
         block = evaluate_unit_chains(X, W, b1, C)
@@ -449,6 +449,10 @@ def solve_generated(
         new = priced.scores > beta * (1 + tol)
         if not new.any():
             break  # no violator beyond tol, yet the gap is large: leave it to the caller
+        if len(b1) == previous and stuck:
+            info["stalled"] = True  # the restricted solve stays inexact: stop, say so
+            break
+        stuck = len(b1) == previous
         # Stuck (the violators are already in the set: the interior point rounded the
         # degenerate subproblem): keep only the support and the tight chains, so that
         # the next exact solve is small and well posed.
