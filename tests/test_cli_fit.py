@@ -95,3 +95,26 @@ def test_fit_bad_data(tmp_path, caplog):
     np.savez(data, X=np.array([[0.0], [np.nan]]), y=np.array([0.0, 1.0]))
     assert main(fit_arguments(data, tmp_path / "fit")) == 2
     assert "NaN" in caplog.text
+
+
+def test_max_memory_sizes():
+    from reflasso.cli import parse_bytes
+
+    assert parse_bytes("4GB") == 4e9 and parse_bytes("500MB") == 5e8
+    assert parse_bytes("2GiB") == 2 * 2**30 and parse_bytes("2e9") == 2e9
+    with pytest.raises(Exception, match="not a size"):
+        parse_bytes("lots")
+
+
+def test_fit_generate_with_path(tmp_path):
+    data = tmp_path / "data.npz"
+    np.savez(data, X=X, y=Y)
+    out = tmp_path / "fit"
+    extra = ("--solver", "generate", "--max-memory", "1GB", "--path", "3")
+    assert main(fit_arguments(data, out, 2, 0.1, *extra)) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["certificate"]["ok"] and metrics["certificate"]["kkt_scope"] == "all chains"
+    assert metrics["dictionary"]["kind"] == "generated"
+    path = pd.read_csv(out / "path.csv")
+    assert len(path) == 3 and path["certified"].all()
+    assert (np.diff(path["beta"]) < 0).all() and (np.diff(path["objective"]) <= 1e-12).all()

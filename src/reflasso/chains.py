@@ -17,7 +17,8 @@ def evaluate_unit_chains(X: np.ndarray, W: np.ndarray, b1: np.ndarray, C: np.nda
     h = X @ np.asarray(W, dtype=float).T
     h += np.asarray(b1, dtype=float)
     np.abs(h, out=h)  # in place: dictionaries evaluate millions of chains
-    C = np.asarray(C, dtype=float).reshape(len(b1), -1)
+    C = np.asarray(C, dtype=float)
+    C = C.reshape(len(b1), -1) if len(b1) else np.zeros((0, 0))  # no chains: no levels
     for level in range(C.shape[1]):
         h -= C[:, level]
         np.abs(h, out=h)

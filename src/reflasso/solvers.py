@@ -17,6 +17,8 @@ Both return (z, xi); objectives are always recomputed with ``lasso_objective``.
 
 from __future__ import annotations
 
+import logging
+import time
 import warnings
 
 import numpy as np
@@ -26,6 +28,9 @@ from .chains import evaluate_unit_chains
 #: Materialise the feature matrix when it takes at most this many bytes; otherwise
 #: evaluate it chunk by chunk from the chains whenever it is needed.
 DEFAULT_MATRIX_BYTES = 2 << 30
+#: z = 0 is taken as optimal when max |A_j . (y - mean y)| <= beta (1 + 1e-12): beta_max
+#: computed by another summation order (the oracle) may differ in the last digits.
+ZERO_SLACK = 1 + 1e-12
 
 
 class DictionaryColumns:
@@ -38,7 +43,7 @@ class DictionaryColumns:
 
     def __init__(self, dictionary, X: np.ndarray, max_bytes: int = DEFAULT_MATRIX_BYTES):
         self.W, self.b1 = dictionary.W, dictionary.b1
-        self.C = np.asarray(dictionary.C).reshape(len(self.b1), -1)
+        self.C = np.asarray(dictionary.C).reshape(len(self.b1), dictionary.depth - 2)
         self.X = np.asarray(X, dtype=float)
         self.size = len(self.b1)
         bytes_per_column = 8 * self.X.shape[0]
@@ -99,7 +104,7 @@ def solve_clarabel(A: np.ndarray, y: np.ndarray, beta: float, *, tol: float = 1e
 
     n, p = A.shape
     centred_y = y - y.mean()
-    if np.max(np.abs(A.T @ centred_y), initial=0.0) <= beta:
+    if np.max(np.abs(A.T @ centred_y), initial=0.0) <= beta * ZERO_SLACK:
         # the exact optimality condition of z = 0 (beta >= beta_max); an interior-point
         # solve would return a tiny non-zero z instead
         return np.zeros(p), float(y.mean())
@@ -155,7 +160,7 @@ def solve_fast(
     correlations = columns.correlate(centred_y)
     primal, gap = duality_gap(centred_y, correlations, centred_y, coef, beta)
     info = {"rounds": 0, "gap": gap, "relative_gap": gap / max(primal, 1e-300), "working_set": 0}
-    if np.max(np.abs(correlations), initial=0.0) <= beta:
+    if np.max(np.abs(correlations), initial=0.0) <= beta * ZERO_SLACK:
         return coef, y_mean, info  # z = 0 is optimal (beta >= beta_max)
 
     working = _best_columns(np.abs(correlations), min(p, 2 * n))
@@ -204,10 +209,16 @@ def _solve_subproblem(centred, centred_y, beta):
     Coordinate descent stalls here at small beta (near interpolation, highly correlated
     columns), so the small subproblem goes to an interior-point solve, which does not.
     Variables x = (z, t, r): min 1/2 r.r + beta 1.t with r = A z - y and -t <= z <= t.
+    With more points than columns, A = U S V^T (thin SVD) turns ||A z - y||^2 into
+    ||S V^T z - U^T y||^2 plus a constant: the same problem with at most k residual
+    variables instead of n (the polish then works on the original columns).
     """
     import clarabel
     from scipy import sparse
 
+    original = centred, centred_y
+    if centred.shape[0] > centred.shape[1]:
+        centred, centred_y = _row_reduced(centred, centred_y)
     n, k = centred.shape
     eye_k, eye_n = sparse.identity(k, format="csc"), sparse.identity(n, format="csc")
     zeros_nk = sparse.csc_matrix((n, k))
@@ -231,7 +242,14 @@ def _solve_subproblem(centred, centred_y, beta):
         raise RuntimeError(f"CLARABEL failed on a working set ({solution.status})")
     coef = np.asarray(solution.x[:k], dtype=float)
     coef[np.abs(coef) <= 1e-9 * max(1.0, np.abs(coef).max())] = 0.0
-    return polish(centred, centred_y, beta, coef)
+    return polish(*original, beta, coef)
+
+
+def _row_reduced(matrix: np.ndarray, target: np.ndarray):
+    """(S V^T, U^T target) from the thin SVD of an n x k matrix, n > k (rank-trimmed)."""
+    left, singular, right = np.linalg.svd(matrix, full_matrices=False)
+    keep = singular > singular.max(initial=0.0) * max(matrix.shape) * np.finfo(float).eps
+    return singular[keep, None] * right[keep], left[:, keep].T @ target
 
 
 def polish(
@@ -337,3 +355,127 @@ def _diverse_violators(columns, score, beta, count, pool=20, similar=0.99):
             break
         alive[i:] &= np.abs(block[:, i:].T @ block[:, i]) <= similar
     return np.array(chosen, dtype=int)
+
+
+# ------------------------------------------------------------- column generation
+
+
+log = logging.getLogger("reflasso")
+
+#: Generated chains off the support stay while |g(X) . r| >= KEEP * beta (LOOSE_KEEP
+#: while the set is small): dropped chains tend to come back, costing rounds, and a
+#: larger set slows the exact solves.
+KEEP = 0.9
+LOOSE_KEEP = 0.5  # while the set has at most 2n chains
+
+
+def solve_generated(
+    X: np.ndarray,
+    y: np.ndarray,
+    beta: float,
+    depth: int,
+    *,
+    tol: float = 1e-6,
+    count: int | None = None,
+    initial=None,
+    max_rounds: int = 100,
+    price_options: dict | None = None,
+):
+    """Certified column generation over the whole exact dictionary, never stored.
+
+    Round t solves the Lasso exactly on the generated chains (``_solve_subproblem``:
+    interior point + polish), then prices the residual over *every* unit chain of the
+    depth (``pricing.price``: the exact supremum of |g(X) . r| and the best chains)
+    and adds the chains with |g(X) . r| > beta.  Generated chains that are neither in
+    the support nor nearly tight (|g(X) . r| < 0.8 beta) are dropped again.  Stops when
+    the oracle's maximum is at most beta (1 + tol) and the relative duality gap (dual
+    point: the residual scaled into the feasible set of the whole dictionary) is at
+    most ``tol``.  ``initial``: chains (W, b1, C) to start from (a warm start).
+
+    Returns (W, b1, C, coef, intercept, info); info has rounds, oracle_max (the last
+    oracle maximum / beta), gap, relative_gap, working_set, pricing_s, converged.
+    """
+    from .pricing import price
+
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    n, d = X.shape
+    count = int(count or min(n, 100))
+    options = dict(price_options or {})
+    y_mean = float(y.mean())
+    centred_y = y - y_mean
+    info = {"rounds": 0, "pricing_s": 0.0, "converged": False}
+
+    def oracle(residual):
+        start = time.perf_counter()
+        priced = price(X, residual, depth, count, **options)
+        info["pricing_s"] += time.perf_counter() - start
+        return priced
+
+    priced = oracle(centred_y)
+    primal, gap = duality_gap(centred_y, [priced.max_score], centred_y, np.zeros(0), beta)
+    info.update(oracle_max=priced.max_score / beta, gap=gap, relative_gap=gap / max(primal, 1e-300))
+    if priced.max_score <= beta * ZERO_SLACK:  # z = 0 is optimal (beta >= beta_max)
+        info.update(converged=True, working_set=0)
+        empty = np.zeros((0, d)), np.zeros(0), np.zeros((0, depth - 2))
+        return (*empty, np.zeros(0), y_mean, info)
+    W, b1, C = priced.W, priced.b1, priced.C
+    if initial is not None and len(initial[1]):
+        W, b1, C = _unique_chains(
+            *(np.concatenate(p) for p in zip(initial, (W, b1, C), strict=True))
+        )
+    previous, stuck = -1, False
+    for rounds in range(1, max_rounds + 1):
+        solved = W, b1, C  # the chains of this round's exact solve
+        block = evaluate_unit_chains(X, W, b1, C)
+        block_mean = block.mean(axis=0)
+        centred = block - block_mean
+        coef = _solve_subproblem(centred, centred_y, beta)
+        residual = centred_y - centred @ coef
+        residual -= residual.mean()
+        priced = oracle(residual)
+        primal, gap = duality_gap(residual, [priced.max_score], centred_y, coef, beta)
+        info.update(
+            rounds=rounds,
+            oracle_max=priced.max_score / beta,
+            gap=gap,
+            relative_gap=gap / max(primal, 1e-300),
+            working_set=len(b1),
+        )
+        log.debug("column generation round %d: %s", rounds, info)
+        if priced.max_score <= beta * (1 + tol) and gap <= tol * primal:
+            info["converged"] = True
+            break
+        new = priced.scores > beta * (1 + tol)
+        if not new.any():
+            break  # no violator beyond tol, yet the gap is large: leave it to the caller
+        if len(b1) == previous and stuck:
+            info["stalled"] = True  # the restricted solve stays inexact: stop, say so
+            break
+        stuck = len(b1) == previous
+        # Stuck (the violators are already in the set: the interior point rounded the
+        # degenerate subproblem): keep only the support and the tight chains, so that
+        # the next exact solve is small and well posed.
+        keep = KEEP if len(b1) > 2 * n else LOOSE_KEEP  # large sets make slow solves
+        keep = keep if len(b1) != previous else 1 - 1e-6
+        previous = len(b1)
+        kept = (coef != 0) | (np.abs(centred.T @ residual) >= keep * beta)
+        W, b1, C = _unique_chains(
+            np.concatenate([W[kept], priced.W[new]]),
+            np.concatenate([b1[kept], priced.b1[new]]),
+            np.concatenate([C[kept], priced.C[new]]),
+        )
+    support = coef != 0
+    intercept = y_mean - float(block_mean @ coef)
+    W, b1, C = (part[support] for part in solved)
+    coef = coef[support]
+    return W, b1, C, coef, intercept, info
+
+
+def _unique_chains(W, b1, C):
+    """Drop chains whose parameters repeat (to rounding), keeping the first copy."""
+    params = np.column_stack([W, b1, C])
+    size = max(np.abs(params).max(initial=0.0), 1e-300)
+    _, first = np.unique(np.round(params / size, 12), axis=0, return_index=True)
+    first = np.sort(first)
+    return W[first], b1[first], C[first]

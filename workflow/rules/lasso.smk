@@ -20,5 +20,7 @@ rule lasso:
     resources:
         mem_mb=4000,
         runtime=30,
+    params:
+        options=lasso_params,
     script:
         "../scripts/lasso.py"

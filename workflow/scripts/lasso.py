@@ -14,7 +14,7 @@ from reflasso.io import load_xy, write_json_atomic
 wildcards, output = snakemake.wildcards, snakemake.output
 depth, beta = int(wildcards.depth), float(wildcards.beta)
 X, y = load_xy(snakemake.input.data)
-fit = fit_lasso(X, y, depth=depth, beta=beta)
+fit = fit_lasso(X, y, depth=depth, beta=beta, **snakemake.params.options)
 network_objective = float(training_objective(fit.to_network(), X, y, beta))
 gap = relative_gap(network_objective, fit.objective)  # 0 when both are 0 (constant y)
 log.info(
