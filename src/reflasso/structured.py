@@ -27,7 +27,6 @@ import sys
 
 import numpy as np
 
-from . import line_depth4
 from .chains import evaluate_unit_chains
 from .pricing import PricedChains
 
@@ -276,8 +275,10 @@ def _line_depth4(line: _Line, best: _Best) -> None:
     and the vertices whose a is fixed only by three kinks jointly.  About 3.5 n^3
     candidates: compiled kernels score them and return only the best ``best.keep``.
     """
-    for family in (line_depth4.anchored, line_depth4.midpoints, line_depth4.joint):
-        scores, params = family(line.u, line.lam, best.keep)
+    from . import line_depth4  # here: only depth 4 needs numba (importing it: ~0.3 s)
+
+    for family in line_depth4.FAMILIES:
+        scores, params = line_depth4.best_candidates(family, line.u, line.lam, best.keep)
         best.offer(scores, [params[:, 0], params[:, 1], params[:, 2]])
 
 
