@@ -74,7 +74,8 @@ def _merged(X: np.ndarray, lam: np.ndarray):
 class _Best:
     """Keeps the candidates with the largest |score| seen so far (and the maximum).
 
-    ``KEEP_ALL`` (for tests) keeps every candidate, so that all of them can be checked.
+    ``KEEP_ALL`` (for tests, small n only) keeps every candidate, so that all of them
+    can be checked.
     """
 
     KEEP_ALL = False
