@@ -10,7 +10,8 @@ coordinates, as a ``PricedChains``.
 - ``price_line``: one dimension, depth 2, 3, 4.  With the points sorted and prefix sums
   of lambda and lambda*x, sum_i lambda_i |x_i - p| over an index range costs O(1)
   (``_Line.region_sum``); a chain's score is a sum of such terms, one per region where
-  one of its kink points is the nearest.
+  one of its kink points is the nearest.  Depth 4 (about 3.5 n^3 candidates) is scored
+  by compiled kernels (``reflasso.line_depth4``).
 - ``price_depth2``: depth 2 in any dimension, by an angular sweep per anchor point (and
   per fixed set of d - 2 spanning vectors when d >= 3).
 
@@ -137,34 +138,19 @@ def _finish(X, lam, W, b1, C, count, fallback_max) -> PricedChains:
 
 
 class _Line:
-    """Sorted unit-coordinate points with prefix sums of lambda and lambda*u.
-
-    ``u`` is one sorted array (n,) or a batch of sorted rows (rows, n), each an
-    independent line with its own weights; for a batch, indices are local to a row and
-    every method takes the ``row`` of each entry.  Ties are allowed.
-    """
-
-    OFFSET = 16.0  # separates the rows of a batch in one search key (|values| < 8)
+    """Sorted unit-coordinate points with prefix sums of lambda and lambda*u (ties are
+    allowed)."""
 
     def __init__(self, u: np.ndarray, lam: np.ndarray):
-        u = np.atleast_2d(u)
-        lam = np.broadcast_to(lam, u.shape)
-        rows, self.n = u.shape
-        self.u = u[0] if rows == 1 else u
-        self.lam = lam[0] if rows == 1 else lam
-        zero = np.zeros((rows, 1))
-        self.S0 = np.concatenate([zero, np.cumsum(lam, axis=1)], axis=1).ravel()
-        self.S1 = np.concatenate([zero, np.cumsum(lam * u, axis=1)], axis=1).ravel()
-        self.keys = (u + self.OFFSET * np.arange(rows)[:, None]).ravel()
+        self.u, self.lam, self.n = u, lam, len(u)
+        self.S0 = np.concatenate([[0.0], np.cumsum(lam)])
+        self.S1 = np.concatenate([[0.0], np.cumsum(lam * u)])
 
-    def index(self, values, row=None) -> np.ndarray:
-        """Number of points of the row below each value (a split index for it)."""
-        if row is None:
-            return np.searchsorted(self.keys, values)
-        found = np.searchsorted(self.keys, values + self.OFFSET * row) - self.n * row
-        return np.clip(found, 0, self.n)
+    def index(self, values) -> np.ndarray:
+        """Number of points below each value (a split index for it)."""
+        return np.searchsorted(self.u, values)
 
-    def region_sum(self, lo, hi, point, split=None, row=None) -> np.ndarray:
+    def region_sum(self, lo, hi, point, split=None) -> np.ndarray:
         """sum over lo <= i < hi of lambda_i |u_i - point|, in O(1) per entry.
 
         ``split`` is any index with u[:split] <= point <= u[split:] (found if omitted);
@@ -172,16 +158,13 @@ class _Line:
         all lie on one side of ``point``.
         """
         if split is None:
-            split = self.index(point, row)
+            split = self.index(point)
         split = np.clip(split, lo, hi)
-        if row is not None:  # local indices of a batch -> positions in the flat sums
-            base = (self.n + 1) * row
-            lo, hi, split = lo + base, hi + base, split + base
         S0, S1 = self.S0, self.S1
         # below split: lambda (point - u); above: lambda (u - point)
         return point * (2 * S0[split] - S0[lo] - S0[hi]) + S1[lo] + S1[hi] - 2 * S1[split]
 
-    def nearest_sum(self, bounds, points, splits=None, row=None) -> np.ndarray:
+    def nearest_sum(self, bounds, points, splits=None) -> np.ndarray:
         """sum_i lambda_i * (distance from u_i to the kink point of its region).
 
         Regions are separated by the index arrays ``bounds`` (non-decreasing, one fewer
@@ -191,7 +174,7 @@ class _Line:
         edges = [0, *bounds, self.n]
         splits = splits or [None] * len(points)
         return sum(
-            self.region_sum(edges[r], edges[r + 1], points[r], splits[r], row)
+            self.region_sum(edges[r], edges[r + 1], points[r], splits[r])
             for r in range(len(points))
         )
 
@@ -245,7 +228,7 @@ def _pair_candidates(line: _Line):
 
     Vertices: centre u_j with radius |u_k - u_j| (the pair u_k and its mirror image
     2u_j - u_k; radius 0 at k = j), and the pair {u_j, u_k} around its midpoint.  Works
-    with tied points too (depth 4 uses it on distances to an anchor).
+    with tied points too (the depth-4 kernels apply the same to distances from a centre).
     """
     u, n = line.u, line.n
     k = np.arange(n)
