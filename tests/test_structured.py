@@ -170,7 +170,9 @@ def test_depth4_vertex_fixed_by_three_kinks_jointly():
 def test_every_candidate_is_scored_as_its_chain(monkeypatch, depth, d, n):
     """Every candidate of every family (not only the winners) gets the score of the chain
     it stands for: a formula slip in a family that rarely wins would otherwise go
-    unnoticed.  Checked in the unit coordinates the families work in, to 1e-12."""
+    unnoticed.  Checked in the unit coordinates the families work in, to 1e-12.
+    KEEP_ALL makes the depth-4 kernels return every candidate they score (at least
+    the anchored family's m (m^2 + m(m-1)/2) for m distinct points)."""
     seen = []
     original = structured._Best.offer
 
@@ -182,6 +184,7 @@ def test_every_candidate_is_scored_as_its_chain(monkeypatch, depth, d, n):
         original(self, scores, columns, valid)
 
     monkeypatch.setattr(structured._Best, "offer", spy)
+    monkeypatch.setattr(structured._Best, "KEEP_ALL", True)  # the kernels drop nothing
     rng = np.random.default_rng(depth + 3 * d)
     X = np.round(rng.normal(size=(n, d)), 1)  # rounding makes ties likely
     lam = dual(rng, n)
@@ -189,6 +192,9 @@ def test_every_candidate_is_scored_as_its_chain(monkeypatch, depth, d, n):
     points, weights, _, _ = structured._merged(X, lam)
     scores = np.concatenate([s for s, _ in seen])
     params = np.concatenate([p for _, p in seen])
+    if depth == 4:
+        m = len(points)
+        assert len(scores) >= m * (m * m + m * (m - 1) // 2)
     if d == 1:
         W, b1, C = np.ones((len(params), 1)), -params[:, 0], params[:, 1:]
     else:

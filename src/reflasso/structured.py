@@ -10,7 +10,8 @@ coordinates, as a ``PricedChains``.
 - ``price_line``: one dimension, depth 2, 3, 4.  With the points sorted and prefix sums
   of lambda and lambda*x, sum_i lambda_i |x_i - p| over an index range costs O(1)
   (``_Line.region_sum``); a chain's score is a sum of such terms, one per region where
-  one of its kink points is the nearest.
+  one of its kink points is the nearest.  Depth 4 (about 3.5 n^3 candidates) is scored
+  by compiled kernels (``reflasso.line_depth4``).
 - ``price_depth2``: depth 2 in any dimension, by an angular sweep per anchor point (and
   per fixed set of d - 2 spanning vectors when d >= 3).
 
@@ -23,6 +24,7 @@ recomputed with ``evaluate_unit_chains`` so they match direct evaluation.
 from __future__ import annotations
 
 import itertools
+import sys
 
 import numpy as np
 
@@ -71,10 +73,17 @@ def _merged(X: np.ndarray, lam: np.ndarray):
 
 
 class _Best:
-    """Keeps the candidates with the largest |score| seen so far (and the maximum)."""
+    """Keeps the candidates with the largest |score| seen so far (and the maximum).
+
+    ``KEEP_ALL`` (for tests, small n only) keeps every candidate, so that all of them
+    can be checked.
+    """
+
+    KEEP_ALL = False
 
     def __init__(self, count: int, width: int):
-        self.keep = 4 * max(count, 1) + 16  # spare room: duplicates are removed at the end
+        # spare room: duplicates are removed at the end
+        self.keep = sys.maxsize if self.KEEP_ALL else 4 * max(count, 1) + 16
         self.scores = np.zeros(0)
         self.params = np.zeros((0, width))
         self.max = 0.0
@@ -129,34 +138,19 @@ def _finish(X, lam, W, b1, C, count, fallback_max) -> PricedChains:
 
 
 class _Line:
-    """Sorted unit-coordinate points with prefix sums of lambda and lambda*u.
-
-    ``u`` is one sorted array (n,) or a batch of sorted rows (rows, n), each an
-    independent line with its own weights; for a batch, indices are local to a row and
-    every method takes the ``row`` of each entry.  Ties are allowed.
-    """
-
-    OFFSET = 16.0  # separates the rows of a batch in one search key (|values| < 8)
+    """Sorted unit-coordinate points with prefix sums of lambda and lambda*u (ties are
+    allowed)."""
 
     def __init__(self, u: np.ndarray, lam: np.ndarray):
-        u = np.atleast_2d(u)
-        lam = np.broadcast_to(lam, u.shape)
-        rows, self.n = u.shape
-        self.u = u[0] if rows == 1 else u
-        self.lam = lam[0] if rows == 1 else lam
-        zero = np.zeros((rows, 1))
-        self.S0 = np.concatenate([zero, np.cumsum(lam, axis=1)], axis=1).ravel()
-        self.S1 = np.concatenate([zero, np.cumsum(lam * u, axis=1)], axis=1).ravel()
-        self.keys = (u + self.OFFSET * np.arange(rows)[:, None]).ravel()
+        self.u, self.lam, self.n = u, lam, len(u)
+        self.S0 = np.concatenate([[0.0], np.cumsum(lam)])
+        self.S1 = np.concatenate([[0.0], np.cumsum(lam * u)])
 
-    def index(self, values, row=None) -> np.ndarray:
-        """Number of points of the row below each value (a split index for it)."""
-        if row is None:
-            return np.searchsorted(self.keys, values)
-        found = np.searchsorted(self.keys, values + self.OFFSET * row) - self.n * row
-        return np.clip(found, 0, self.n)
+    def index(self, values) -> np.ndarray:
+        """Number of points below each value (a split index for it)."""
+        return np.searchsorted(self.u, values)
 
-    def region_sum(self, lo, hi, point, split=None, row=None) -> np.ndarray:
+    def region_sum(self, lo, hi, point, split=None) -> np.ndarray:
         """sum over lo <= i < hi of lambda_i |u_i - point|, in O(1) per entry.
 
         ``split`` is any index with u[:split] <= point <= u[split:] (found if omitted);
@@ -164,16 +158,13 @@ class _Line:
         all lie on one side of ``point``.
         """
         if split is None:
-            split = self.index(point, row)
+            split = self.index(point)
         split = np.clip(split, lo, hi)
-        if row is not None:  # local indices of a batch -> positions in the flat sums
-            base = (self.n + 1) * row
-            lo, hi, split = lo + base, hi + base, split + base
         S0, S1 = self.S0, self.S1
         # below split: lambda (point - u); above: lambda (u - point)
         return point * (2 * S0[split] - S0[lo] - S0[hi]) + S1[lo] + S1[hi] - 2 * S1[split]
 
-    def nearest_sum(self, bounds, points, splits=None, row=None) -> np.ndarray:
+    def nearest_sum(self, bounds, points, splits=None) -> np.ndarray:
         """sum_i lambda_i * (distance from u_i to the kink point of its region).
 
         Regions are separated by the index arrays ``bounds`` (non-decreasing, one fewer
@@ -183,7 +174,7 @@ class _Line:
         edges = [0, *bounds, self.n]
         splits = splits or [None] * len(points)
         return sum(
-            self.region_sum(edges[r], edges[r + 1], points[r], splits[r], row)
+            self.region_sum(edges[r], edges[r + 1], points[r], splits[r])
             for r in range(len(points))
         )
 
@@ -237,7 +228,7 @@ def _pair_candidates(line: _Line):
 
     Vertices: centre u_j with radius |u_k - u_j| (the pair u_k and its mirror image
     2u_j - u_k; radius 0 at k = j), and the pair {u_j, u_k} around its midpoint.  Works
-    with tied points too (depth 4 uses it on distances to an anchor).
+    with tied points too (the depth-4 kernels apply the same to distances from a centre).
     """
     u, n = line.u, line.n
     k = np.arange(n)
@@ -265,102 +256,14 @@ def _line_depth4(line: _Line, best: _Best) -> None:
 
     Three families cover every vertex: anchors a = u_j (a depth-3 problem on the
     distances |u - u_j|), midpoints a of two points with one radius half their gap,
-    and the vertices whose a is fixed only by three kinks jointly.
+    and the vertices whose a is fixed only by three kinks jointly.  About 3.5 n^3
+    candidates: compiled kernels score them and return only the best ``best.keep``.
     """
-    _depth4_anchored(line, best)
-    _depth4_midpoints(line, best)
-    _depth4_joint(line, best)
+    from . import line_depth4  # here: only depth 4 needs numba (importing it: ~0.3 s)
 
-
-def _depth4_anchored(line: _Line, best: _Best) -> None:
-    """a = u_j: the depth-3 vertices of the distances z = |u - u_j| (sorted), with the
-    centre as c2 and the radius as c3."""
-    u, lam = line.u, line.lam
-    for j in range(line.n):
-        z = np.abs(u - u[j])
-        order = np.argsort(z, kind="stable")
-        for scores, centre, radius in _pair_candidates(_Line(z[order], lam[order])):
-            best.offer(scores, [u[j], centre, radius])
-
-
-def _depth4_midpoints(line: _Line, best: _Best) -> None:
-    """a = (u_j + u_k)/2 with the radius t1 = (u_k - u_j)/2 kept; the other radius is
-    free: a depth-3 problem on z = |u - a| (sorted per line) with one point or the
-    centre at t1.  Each candidate needs one search; the others are known indices."""
-    u, lam, n = line.u, line.lam, line.n
-    first, second = np.triu_indices(n, 1)
-    step = max(1, CHUNK // (3 * n))
-    m = np.arange(n)
-    for start in range(0, len(first), step):
-        j, k = first[start : start + step], second[start : start + step]
-        a, t = (u[j] + u[k])[:, None] / 2, (u[k] - u[j])[:, None] / 2
-        z = np.abs(u - a)
-        order = np.argsort(z, axis=1, kind="stable")
-        z = np.take_along_axis(z, order, axis=1)
-        lines, row = _Line(z, lam[order]), np.arange(len(j))[:, None]
-        at_t = lines.index(t, row)
-        below = z < t
-        # centre t1, points z_m and its mirror 2 t1 - z_m
-        mirror = 2 * t - z
-        found = lines.index(mirror, row)
-        scores = lines.nearest_sum(
-            [at_t],
-            [np.minimum(z, mirror), np.maximum(z, mirror)],
-            [np.where(below, m, found), np.where(below, found, m)],
-            row,
-        )
-        _offer_line(best, scores, a, t, np.abs(z - t))
-        # points t1 and z_m around their midpoint
-        centre = (t + z) / 2
-        scores = lines.nearest_sum(
-            [lines.index(centre, row)],
-            [np.minimum(z, t), np.maximum(z, t)],
-            [np.where(below, m, at_t), np.where(below, at_t, m)],
-            row,
-        )
-        _offer_line(best, scores, a, centre, np.abs(z - t) / 2)
-        # centre z_m, points t1 and its mirror 2 z_m - t1
-        mirror = 2 * z - t
-        found = lines.index(mirror, row)
-        scores = lines.nearest_sum(
-            [m],
-            [np.minimum(t, mirror), np.maximum(t, mirror)],
-            [np.where(below, found, at_t), np.where(below, at_t, found)],
-            row,
-        )
-        _offer_line(best, scores, a, z, np.abs(z - t))
-
-
-def _offer_line(best: _Best, scores, a, c2, c3) -> None:
-    best.offer(scores, [a, c2, c3])
-
-
-def _depth4_joint(line: _Line, best: _Best) -> None:
-    """Vertices with no data point at a nor two data points symmetric about a: two data
-    points u_j < u_k are kink points (zeros of g) and a third, u_m, is a boundary
-    between nearest kink points; a is fixed by the three together.  For each pair the
-    valid u_m form an interval (a moves with u_m), found by two searches."""
-    u, n = line.u, line.n
-    first, second = np.triu_indices(n, 1)
-    step = max(1, CHUNK // n)
-    for start in range(0, len(first), step):
-        j, k = first[start : start + step], second[start : start + step]
-        mid, half = (u[j] + u[k]) / 2, (u[k] - u[j]) / 2
-        ranges = {  # u_m in [low, high] for: a = (mid + u_m)/2 with a <= u_j ...
-            "right": (np.zeros_like(j), np.searchsorted(u, 2 * u[j] - mid, "right")),
-            "left": (np.searchsorted(u, 2 * u[k] - mid), np.full_like(j, n)),  # a >= u_k
-            # a = u_m + half (or u_m - half) with u_j <= a <= u_k
-            "outer-left": (np.searchsorted(u, u[j] - half), np.searchsorted(u, mid, "right")),
-            "outer-right": (np.searchsorted(u, mid), np.searchsorted(u, u[k] + half, "right")),
-        }
-        for side, (low, high) in ranges.items():
-            pair, m = _ragged(low, high)
-            jj, kk = j[pair], k[pair]
-            if side in ("right", "left"):
-                a = ((u[jj] + u[kk]) / 2 + u[m]) / 2
-            else:
-                a = u[m] + (1 if side == "outer-left" else -1) * (u[kk] - u[jj]) / 2
-            _offer_joint(line, best, jj, kk, m, a, side)
+    for family in line_depth4.FAMILIES:
+        scores, params = line_depth4.best_candidates(family, line.u, line.lam, best.keep)
+        best.offer(scores, [params[:, 0], params[:, 1], params[:, 2]])
 
 
 def _ragged(low: np.ndarray, high: np.ndarray):
@@ -369,47 +272,6 @@ def _ragged(low: np.ndarray, high: np.ndarray):
     owner = np.repeat(np.arange(len(low)), counts)
     offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
     return owner, low[owner] + offsets
-
-
-def _offer_joint(line: _Line, best: _Best, j, k, m, a, side: str) -> None:
-    """Score joint vertices: data u_j, u_k are kink points, u_m a boundary."""
-    u = line.u
-    at_a = line.index(a)
-    rj, rk = 2 * a - u[j], 2 * a - u[k]  # their mirror images through a
-    at_rj, at_rk = line.index(rj), line.index(rk)
-    if side in ("right", "left"):
-        mid = (u[j] + u[k]) / 2
-        at_mid = line.index(mid)
-        if side == "right":  # mirrors rk < rj <= a <= u_j < u_k; bounds u_m, a, mid
-            bounds, points = [m, at_a, at_mid], [rk, rj, u[j], u[k]]
-            splits = [at_rk, at_rj, j, k]
-        else:  # u_j < u_k <= a <= rk < rj; bounds mid, a, u_m
-            bounds, points = [at_mid, at_a, m], [u[j], u[k], rk, rj]
-            splits = [j, k, at_rk, at_rj]
-        c2, c3 = np.abs(mid - a), (u[k] - u[j]) / 2
-    else:
-        c2 = (u[k] - u[j]) / 2
-        if side == "outer-left":  # a - c2 = u_m
-            bounds = [m, at_a, line.index(a + c2)]
-        else:  # a + c2 = u_m
-            bounds = [line.index(a - c2), at_a, m]
-        # radii tl = a - u_j, tr = u_k - a; the smaller one is the inner pair
-        inner_left = a - u[j] <= u[k] - a
-        points = [
-            np.where(inner_left, rk, u[j]),
-            np.where(inner_left, u[j], rk),
-            np.where(inner_left, rj, u[k]),
-            np.where(inner_left, u[k], rj),
-        ]
-        splits = [
-            np.where(inner_left, at_rk, j),
-            np.where(inner_left, j, at_rk),
-            np.where(inner_left, at_rj, k),
-            np.where(inner_left, k, at_rj),
-        ]
-        c3 = np.abs((u[k] - a) - (a - u[j])) / 2
-    scores = line.nearest_sum(bounds, points, splits)
-    _offer_line(best, scores, a, c2, c3)
 
 
 _LINE_FAMILIES = {2: _line_depth2, 3: _line_depth3, 4: _line_depth4}

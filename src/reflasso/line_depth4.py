@@ -1,0 +1,356 @@
+"""Compiled scoring of the 1-D depth-4 pricing candidates (docs/pricing.md, "Depth 4").
+
+One kernel per family (anchored, midpoint, joint).  Each loops over the family's
+candidates on sorted, distinct unit-coordinate points ``u`` with weights ``lam``, scores
+every candidate in O(1) with prefix sums (``_region_sum``), and keeps only a running
+top ``keep`` in a small buffer; the chains of the kept candidates are built in numpy by
+the caller (``reflasso.structured``).  Searches move a pointer from the previous
+candidate's position (``_seek_up``, ``_seek_down``): along an inner loop the searched
+values are monotone, so a search costs O(1) amortised instead of O(log n).
+
+``best_candidates`` runs one family, its outer loop split into independent slices, and
+returns |score| and (a, c2, c3) of the kept candidates.  With ``keep`` at
+least the family's number of candidates nothing is dropped, which the tests use to check
+every candidate against its chain.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+_JIT = {"cache": True, "nogil": True}
+
+
+@numba.njit(**_JIT)
+def _seek_up(z, start, value):
+    """Number of entries of sorted ``z`` below ``value`` (np.searchsorted, side left),
+    walking up from ``start``, the answer for a smaller value (start < 0: none yet,
+    bisect).  Along a loop the searched values are monotone, in floating point too
+    (rounding is monotone), so a search costs O(1) amortised."""
+    if start < 0:
+        return _below(z, value)
+    p, n = start, len(z)
+    while p < n and z[p] < value:
+        p += 1
+    return p
+
+
+@numba.njit(**_JIT)
+def _seek_down(z, start, value):
+    """As ``_seek_up``, walking down from the answer for a larger value."""
+    if start < 0:
+        return _below(z, value)
+    p = start
+    while p > 0 and z[p - 1] >= value:
+        p -= 1
+    return p
+
+
+@numba.njit(**_JIT)
+def _region_sum(S0, S1, lo, hi, point, split):
+    """sum over lo <= i < hi of lam_i |z_i - point|, given any split index with
+    z[:split] <= point <= z[split:] (clipped into [lo, hi]: exact, see _Line)."""
+    split = min(max(split, lo), hi)
+    return point * (2 * S0[split] - S0[lo] - S0[hi]) + S1[lo] + S1[hi] - 2 * S1[split]
+
+
+@numba.njit(**_JIT)
+def _prefix(z, lam, S0, S1):
+    S0[0] = 0.0
+    S1[0] = 0.0
+    for i in range(len(z)):
+        S0[i + 1] = S0[i] + lam[i]
+        S1[i + 1] = S1[i] + lam[i] * z[i]
+
+
+@numba.njit(**_JIT)
+def _distances(u, lam, centre, z, zlam):
+    """z = |u - centre| sorted (a merge of the two sides of ``centre``), with weights."""
+    n = len(u)
+    right = _below(u, centre)
+    left = right - 1
+    for i in range(n):
+        if left >= 0 and (right >= n or centre - u[left] <= u[right] - centre):
+            z[i], zlam[i] = centre - u[left], lam[left]
+            left -= 1
+        else:
+            z[i], zlam[i] = u[right] - centre, lam[right]
+            right += 1
+
+
+@numba.njit(**_JIT)
+def _buffer_size(keep, bound):
+    """A top-k buffer holds 2 keep entries, or ``bound`` (the number of candidates) if
+    that is smaller: then it never fills and nothing is dropped."""
+    return max(bound if keep >= bound // 2 else 2 * keep, 1)
+
+
+@numba.njit(**_JIT)
+def _offer(scores, params, state, score, a, c2, c3):
+    """Keep candidate (a, c2, c3) if |score| may be among the best ``keep``; ``state``
+    is [fill, keep, floor]: only scores above ``floor`` can enter.  Callers
+    test |score| > state[2] first: the call costs more than scoring a candidate."""
+    score = abs(score)
+    if score <= state[2]:
+        return
+    fill = int(state[0])
+    if fill == len(scores):
+        fill = _shrink(scores, params, int(state[1]))
+        state[2] = scores[:fill].min()
+        if score <= state[2]:
+            state[0] = fill
+            return
+    scores[fill] = score
+    params[fill, 0], params[fill, 1], params[fill, 2] = a, c2, c3
+    state[0] = fill + 1
+
+
+@numba.njit(**_JIT)
+def _shrink(scores, params, keep):
+    """Move the best ``keep`` entries of a full buffer to its front (among ties at the
+    threshold, the earliest); return their number."""
+    threshold = np.sort(scores)[len(scores) - keep]
+    ties = keep
+    for i in range(len(scores)):
+        ties -= scores[i] > threshold
+    fill = 0
+    for i in range(len(scores)):
+        take = scores[i] > threshold
+        if not take and scores[i] == threshold and ties > 0:
+            take = True
+            ties -= 1
+        if take:
+            scores[fill] = scores[i]
+            for c in range(3):
+                params[fill, c] = params[i, c]
+            fill += 1
+    return fill
+
+
+@numba.njit(**_JIT)
+def _below(z, value):
+    """np.searchsorted(z, value, side="left") by bisection."""
+    lo, hi = 0, len(z)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if z[mid] < value:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@numba.njit(**_JIT)
+def _up_to(z, value):
+    """np.searchsorted(z, value, side="right") by bisection."""
+    lo, hi = 0, len(z)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if z[mid] <= value:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+# ------------------------------------------------------------------- the driver
+
+FAMILIES = ("anchored", "midpoints", "joint")
+PARTS = 16  # independent slices of the outer loop (fixed: results do not depend on threads)
+
+
+def best_candidates(family: str, u: np.ndarray, lam: np.ndarray, keep: int):
+    """(|score|, (a, c2, c3)) of the best ``keep`` candidates of each of the ``PARTS``
+    slices of one family (so the best ``keep`` of the family are among them)."""
+    return _run(FAMILIES.index(family), u, lam, keep)
+
+
+@numba.njit(**_JIT)
+def _run(family, u, lam, keep):
+    n = len(u)
+    pairs = n * (n - 1) // 2
+    bound = (n * (n * n + pairs), pairs * 3 * n, pairs * 4 * n)[family]
+    size = _buffer_size(keep, bound)
+    scores, params = np.zeros((PARTS, size)), np.zeros((PARTS, size, 3))
+    fills = np.zeros(PARTS, np.int64)
+    # Outer index j = part, part + PARTS, ...: independent slices.  numba.prange over
+    # them (parallel=True) was slower on the shared 2-core machine (docs/pricing.md).
+    for part in range(PARTS):
+        state = np.array([0.0, float(keep), -1.0])
+        here = (u, lam, part, PARTS, scores[part], params[part], state)
+        if family == 0:
+            _anchored(*here)
+        elif family == 1:
+            _midpoints(*here)
+        else:
+            _joint(*here)
+        fills[part] = int(state[0])
+    kept_scores, kept_params = np.empty(fills.sum()), np.empty((fills.sum(), 3))
+    start = 0
+    for part in range(PARTS):
+        stop = start + fills[part]
+        kept_scores[start:stop] = scores[part, : fills[part]]
+        kept_params[start:stop] = params[part, : fills[part]]
+        start = stop
+    return kept_scores, kept_params
+
+
+# ------------------------------------------------------------------ the families
+
+
+@numba.njit(**_JIT)
+def _anchored(u, lam, first, step, scores, params, state):
+    """a = u_j: the depth-3 vertices of the sorted distances z = |u - u_j| (ties
+    allowed), with the depth-3 centre as c2 and its radius as c3."""
+    n = len(u)
+    z, zlam, S0, S1 = np.empty(n), np.empty(n), np.empty(n + 1), np.empty(n + 1)
+    for j in range(first, n, step):
+        _distances(u, lam, u[j], z, zlam)
+        _prefix(z, zlam, S0, S1)
+        _pair_vertices(z, S0, S1, u[j], scores, params, state)
+
+
+@numba.njit(**_JIT)
+def _pair_vertices(z, S0, S1, a, scores, params, state):
+    """Depth-3 vertices of the line z: centre z_r with the pair {z_k, 2 z_r - z_k}, and
+    the pair {z_r, z_k} (r < k) around its midpoint."""
+    n = len(z)
+    for r in range(n):
+        centre = z[r]
+        at = -1
+        for k in range(n):  # the mirror image 2 z_r - z_k decreases with k
+            mirror = 2 * centre - z[k]
+            at = _seek_down(z, at, mirror)
+            if k < r:  # z_k is the left point of the pair
+                s = _region_sum(S0, S1, 0, r, z[k], k) + _region_sum(S0, S1, r, n, mirror, at)
+            else:
+                s = _region_sum(S0, S1, 0, r, mirror, at) + _region_sum(S0, S1, r, n, z[k], k)
+            if abs(s) > state[2]:
+                _offer(scores, params, state, s, a, centre, abs(z[k] - centre))
+        at = -1
+        for k in range(r + 1, n):  # the midpoint increases with k
+            middle = (z[r] + z[k]) / 2
+            at = _seek_up(z, at, middle)
+            s = _region_sum(S0, S1, 0, at, z[r], r) + _region_sum(S0, S1, at, n, z[k], k)
+            if abs(s) > state[2]:
+                _offer(scores, params, state, s, a, middle, z[k] - middle)
+
+
+@numba.njit(**_JIT)
+def _midpoints(u, lam, first, step, scores, params, state):
+    """a = (u_j + u_k)/2 with the radius t = (u_k - u_j)/2 kept; on the sorted
+    z = |u - a|, three depth-3 candidates per z_m: centre t with the pair {z_m, 2t - z_m},
+    the pair {t, z_m} around its midpoint, centre z_m with the pair {t, 2 z_m - t}."""
+    n = len(u)
+    z, zlam, S0, S1 = np.empty(n), np.empty(n), np.empty(n + 1), np.empty(n + 1)
+    for j in range(first, n, step):
+        for k in range(j + 1, n):
+            a, t = (u[j] + u[k]) / 2, (u[k] - u[j]) / 2
+            _distances(u, lam, a, z, zlam)
+            _prefix(z, zlam, S0, S1)
+            at_t = _below(z, t)
+            at_mirror = at_centre = at_far = -1
+            for m in range(n):
+                zm = z[m]
+                below = zm < t
+                low, high = min(zm, t), max(zm, t)
+                # centre t: pair {z_m, 2t - z_m} (decreasing in m)
+                mirror = 2 * t - zm
+                at_mirror = _seek_down(z, at_mirror, mirror)
+                if below:
+                    s = _region_sum(S0, S1, 0, at_t, zm, m)
+                    s += _region_sum(S0, S1, at_t, n, mirror, at_mirror)
+                else:
+                    s = _region_sum(S0, S1, 0, at_t, mirror, at_mirror)
+                    s += _region_sum(S0, S1, at_t, n, zm, m)
+                if abs(s) > state[2]:
+                    _offer(scores, params, state, s, a, t, abs(zm - t))
+                # pair {t, z_m} around its midpoint (increasing in m)
+                centre = (t + zm) / 2
+                at_centre = _seek_up(z, at_centre, centre)
+                split_low, split_high = (m, at_t) if below else (at_t, m)
+                s = _region_sum(S0, S1, 0, at_centre, low, split_low)
+                s += _region_sum(S0, S1, at_centre, n, high, split_high)
+                if abs(s) > state[2]:
+                    _offer(scores, params, state, s, a, centre, abs(zm - t) / 2)
+                # centre z_m: pair {t, 2 z_m - t} (increasing in m)
+                far = 2 * zm - t
+                at_far = _seek_up(z, at_far, far)
+                if below:
+                    s = _region_sum(S0, S1, 0, m, far, at_far)
+                    s += _region_sum(S0, S1, m, n, t, at_t)
+                else:
+                    s = _region_sum(S0, S1, 0, m, t, at_t)
+                    s += _region_sum(S0, S1, m, n, far, at_far)
+                if abs(s) > state[2]:
+                    _offer(scores, params, state, s, a, zm, abs(zm - t))
+
+
+@numba.njit(**_JIT)
+def _joint(u, lam, first, step, scores, params, state):
+    """Vertices whose centre a is fixed by three data points together: u_j < u_k are
+    kink points and u_m a boundary between nearest kink points.  For each pair the valid
+    u_m form four index ranges (a moves monotonically with u_m within each)."""
+    n = len(u)
+    S0, S1 = np.empty(n + 1), np.empty(n + 1)
+    _prefix(u, lam, S0, S1)
+    for j in range(first, n, step):
+        for k in range(j + 1, n):
+            mid, half = (u[j] + u[k]) / 2, (u[k] - u[j]) / 2
+            at_mid = _below(u, mid)
+            both = (u, S0, S1, j, k, mid, half, at_mid, scores, params, state)
+            # same side: a = (mid + u_m)/2 with a <= u_j (boundary left) or a >= u_k
+            _same_side(*both, 0, _up_to(u, 2 * u[j] - mid), True)
+            _same_side(*both, _below(u, 2 * u[k] - mid), n, False)
+            # opposite sides, u_j <= a <= u_k: a - c2 = u_m or a + c2 = u_m, c2 = half
+            _opposite_sides(*both, _below(u, u[j] - half), _up_to(u, mid), True)
+            _opposite_sides(*both, _below(u, mid), _up_to(u, u[k] + half), False)
+
+
+@numba.njit(**_JIT)
+def _same_side(u, S0, S1, j, k, mid, half, at_mid, scores, params, state, lo, hi, left):
+    """Kink points u_j, u_k on one side of a (right of it when ``left``, the boundary
+    u_m on the left), mirrors r = 2a - u on the other; a = (mid + u_m)/2."""
+    n = len(u)
+    at_a = at_rj = at_rk = -1
+    for m in range(lo, hi):
+        a = (mid + u[m]) / 2
+        rj, rk = 2 * a - u[j], 2 * a - u[k]
+        at_a, at_rj, at_rk = _seek_up(u, at_a, a), _seek_up(u, at_rj, rj), _seek_up(u, at_rk, rk)
+        if left:  # rk < rj <= a <= u_j < u_k; bounds u_m, a, mid
+            s = _region_sum(S0, S1, 0, m, rk, at_rk) + _region_sum(S0, S1, m, at_a, rj, at_rj)
+            s += _region_sum(S0, S1, at_a, at_mid, u[j], j)
+            s += _region_sum(S0, S1, at_mid, n, u[k], k)
+        else:  # u_j < u_k <= a <= rk < rj; bounds mid, a, u_m
+            s = _region_sum(S0, S1, 0, at_mid, u[j], j)
+            s += _region_sum(S0, S1, at_mid, at_a, u[k], k)
+            s += _region_sum(S0, S1, at_a, m, rk, at_rk) + _region_sum(S0, S1, m, n, rj, at_rj)
+        if abs(s) > state[2]:
+            _offer(scores, params, state, s, a, abs(mid - a), half)
+
+
+@numba.njit(**_JIT)
+def _opposite_sides(u, S0, S1, j, k, mid, half, at_mid, scores, params, state, lo, hi, left):
+    """u_j <= a <= u_k with c2 = half; the boundary u_m is a - c2 (``left``) or a + c2.
+    Radii a - u_j and u_k - a: the smaller one is the inner pair."""
+    n = len(u)
+    at_a = at_rj = at_rk = at_other = -1
+    for m in range(lo, hi):
+        a = u[m] + half if left else u[m] - half
+        rj, rk = 2 * a - u[j], 2 * a - u[k]
+        at_a, at_rj, at_rk = _seek_up(u, at_a, a), _seek_up(u, at_rj, rj), _seek_up(u, at_rk, rk)
+        if left:
+            at_other = _seek_up(u, at_other, a + half)
+            first, last = m, at_other
+        else:
+            at_other = _seek_up(u, at_other, a - half)
+            first, last = at_other, m
+        if a - u[j] <= u[k] - a:
+            s = _region_sum(S0, S1, 0, first, rk, at_rk) + _region_sum(S0, S1, first, at_a, u[j], j)
+            s += _region_sum(S0, S1, at_a, last, rj, at_rj) + _region_sum(S0, S1, last, n, u[k], k)
+        else:
+            s = _region_sum(S0, S1, 0, first, u[j], j) + _region_sum(S0, S1, first, at_a, rk, at_rk)
+            s += _region_sum(S0, S1, at_a, last, u[k], k) + _region_sum(S0, S1, last, n, rj, at_rj)
+        if abs(s) > state[2]:
+            _offer(scores, params, state, s, a, half, abs((u[k] - a) - (a - u[j])) / 2)
