@@ -3,21 +3,18 @@ matter) to the active normals of the Lasso optimum and to the level-1 data plane
 to random directions, networks trained on shuffled labels and the planes of an
 independent point set (reflasso.claims.orthogonality_angles)."""
 
-import sys
+from common import start, tagged
 
-sys.path.insert(0, snakemake.scriptdir)  # noqa: F821 (snakemake is injected)
-from common import start, tagged  # noqa: E402
+log = start(snakemake)
 
-log = start(snakemake)  # noqa: F821
+import pandas as pd
 
-import pandas as pd  # noqa: E402
+from reflasso import LassoFit
+from reflasso.claims import orthogonality_angles
+from reflasso.experiments import write_table
+from reflasso.training import TrainResult
 
-from reflasso import LassoFit  # noqa: E402
-from reflasso.claims import orthogonality_angles  # noqa: E402
-from reflasso.experiments import write_table  # noqa: E402
-from reflasso.training import TrainResult  # noqa: E402
-
-params, output = snakemake.params, snakemake.output  # noqa: F821
+params, output = snakemake.params, snakemake.output
 real = [run for run in params.lasso if params.sources[run["dataset"]] is None]
 tables = []
 for run in real:
