@@ -369,15 +369,21 @@ def test_sampled_dictionary_runs_with_samples(data, tmp_path, caplog):
 
 
 def test_too_large_dictionary_recommends_only_settable_options(data, tmp_path, caplog):
-    argv = fit_arguments(data, tmp_path / "o", 3, 0.1, "--max-memory", "2KB")
+    # the default solver would switch to column generation; a materialising one must fail
+    argv = fit_arguments(data, tmp_path / "o", 3, 0.1, "--max-memory", "2KB", "--solver", "fast")
     status, message = run_cli(caplog, argv)
     assert status == 2 and "over the memory budget" in message
     assert "kind='sampled'" not in message  # the old advice no interface could follow
-    options = ["--dictionary sampled --samples N", "--max-memory", "--dictionary closed-form"]
+    options = [
+        "--solver generate",
+        "--dictionary sampled --samples N",
+        "--max-memory",
+        "--dictionary closed-form",
+    ]
     for option in options:
         assert option in message
     parsed = vars(main.__globals__["build_parser"]().parse_args(fit_arguments(data, "o")))
-    assert {"samples", "max_memory", "dictionary"} <= set(parsed)  # and the CLI has them
+    assert {"samples", "max_memory", "dictionary", "solver"} <= set(parsed)  # and the CLI has them
 
 
 @pytest.mark.parametrize("size", ["lots", "-1GB", "4XB"])

@@ -253,13 +253,7 @@ def test_uncertified_fit_raises_unless_allowed():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    raises=NotCertifiedError,
-    reason="open: column generation stalls at kkt_max 1.02 here (restricted solves on a "
-    "degenerate set of ~400 chains stay inexact); it now raises instead of returning "
-    "silently. strict: a fix makes this test fail until the xfail is removed",
-)
+@pytest.mark.slow  # about 3-6 minutes on 2 cores: 40 rounds of exact restricted solves
 def test_issue_case_1d_depth3_n500_is_certified():
     # issue 9: this fit used to come back uncertified without a word (kkt_max 1.0017)
     rng = np.random.default_rng(500)

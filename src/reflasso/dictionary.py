@@ -126,7 +126,9 @@ def _count_rows(n: int, d: int, depth: int) -> int:
 def _too_large(what: str, columns: int, nbytes: float, max_bytes: float) -> DictionaryTooLarge:
     return DictionaryTooLarge(
         f"{what}: about {columns:,} columns, {nbytes / 1e9:.3g} GB, over the memory budget "
-        f"of {max_bytes / 1e9:.3g} GB. Alternatives: fewer points; a lower depth; a sampled "
+        f"of {max_bytes / 1e9:.3g} GB. Alternatives: column generation over the exact "
+        "dictionary, which never stores it ('--solver generate', in Python "
+        "solver='generate'); fewer points; a lower depth; a sampled "
         "dictionary ('reflasso fit --dictionary sampled --samples N', in Python "
         "dictionary='sampled', n_samples=N); the closed-form dictionary ('--dictionary "
         "closed-form': smaller, exact only for L = 2); or a larger budget ('--max-memory', "
