@@ -1,4 +1,4 @@
-"""Reproduction of Zeger & Pilanci, arXiv 2410.04279 (paper.md section 4).
+"""Reproduction of Zeger & Pilanci, arXiv 2410.04279 (docs/method.md §4).
 
 `snakemake --cores 8` builds every figure, table and results/claims.md from
 config/config.yaml; workflow/rules/*.smk hold the rules by stage.

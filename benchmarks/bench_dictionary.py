@@ -19,7 +19,7 @@ CASES_1D = [(6, 1, depth, "exact") for depth in (2, 3, 4, 5)] + [
 CASES_2D = [(n, 2, 3, "exact") for n in (20, 40, 80, 100)] + [
     (n, 2, 3, "closed-form") for n in (20, 40, 80)
 ]
-X_1D = [0.0, 4.0, 5.0, 7.0, 10.0, 11.0]  # paper.md 4, toy-1d
+X_1D = [0.0, 4.0, 5.0, 7.0, 10.0, 11.0]  # docs/method.md §4, toy-1d
 
 
 def run_case(n: int, d: int, depth: int, kind: str) -> dict:

@@ -15,7 +15,7 @@ from reflasso.analysis import (
 )
 from reflasso.network import ReflectionNetwork, StandardNetwork
 
-X1 = np.array([0.0, 2.0, 6.0, 7.0])  # toy-1d inputs of paper.md section 4
+X1 = np.array([0.0, 2.0, 6.0, 7.0])  # toy-1d inputs of docs/method.md §4
 KINK_TOL = 1e-8  # kinks are recovered by intersecting exact line pieces: rounding only
 
 

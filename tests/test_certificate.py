@@ -1,4 +1,4 @@
-"""The optimality certificate of paper.md 3.5."""
+"""The optimality certificate of docs/method.md §3.5."""
 
 import numpy as np
 import pytest
@@ -37,7 +37,7 @@ TOY_SETS = {
 @pytest.mark.parametrize("depth", [2, 3, 4])
 @pytest.mark.parametrize("beta", [1e-3, 1e-5, 1e-7])
 def test_certificate_holds_near_interpolation(name, depth, beta):
-    """paper.md section 4 runs beta down to 1e-7, where lambda = y - Az - xi is ~beta
+    """docs/method.md §4 runs beta down to 1e-7, where lambda = y - Az - xi is ~beta
     itself: the default solver must still be exact enough to certify (regression: an
     interior-point z, accurate to ~1e-10, gave kkt_max up to 1.4 here)."""
     x, y = TOY_SETS[name]

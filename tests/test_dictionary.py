@@ -1,4 +1,4 @@
-"""Dictionaries of unit chains (paper.md section 3): exact, closed-form and sampled."""
+"""Dictionaries of unit chains (docs/method.md §3): exact, closed-form and sampled."""
 
 import math
 
@@ -14,7 +14,7 @@ from reflasso.dictionary import (
 )
 from reflasso.io import DataError
 
-X_1D = np.array([0.0, 4.0, 5.0, 7.0, 10.0, 11.0])  # paper.md 4, toy-1d
+X_1D = np.array([0.0, 4.0, 5.0, 7.0, 10.0, 11.0])  # docs/method.md §4, toy-1d
 # Columns are compared up to sign and an additive constant (the Lasso treats such
 # columns identically: the intercept is free and 1.lambda = 0).  Entries are O(10);
 # enumeration rounds at 1e-15 relative, so 1e-8 separates "equal" from "different"
@@ -69,7 +69,7 @@ def kinks_1d(W, b1, C, grid):
 
 
 def test_two_layer_columns_are_distances_to_data_points():
-    # paper.md 3.2 in 1-D: the columns are |x - x_j| (w = +-1, so no l1 rescaling).
+    # docs/method.md §3.2 in 1-D: the columns are |x - x_j| (w = +-1, so no l1 rescaling).
     expected_on_data = np.abs(X_1D[:, None] - X_1D[None, :])
     grid = np.linspace(-3, 14, 137)
     for kind in ("exact", "closed-form"):
@@ -109,7 +109,7 @@ def test_three_layer_kinks_at_anchor_point_and_reflection():
 
 def test_exact_one_dimensional_kinks_are_data_or_reflections():
     # depth 3: every kink of every exact column is at a data point, a reflection
-    # 2 x_j - x_k, or (anchor-free vertices, paper.md 3.3) a midpoint (x_j + x_k) / 2.
+    # 2 x_j - x_k, or (anchor-free vertices, docs/method.md §3.3) a midpoint (x_j + x_k) / 2.
     D = build_dictionary(X_1D, 3, "exact")
     allowed = set(X_1D) | {2 * a - b for a in X_1D for b in X_1D}
     allowed |= {(a + b) / 2 for a in X_1D for b in X_1D}
@@ -174,7 +174,7 @@ def random_unit_chains(X, depth, count, rng):
     "d,depth,n", [(1, 2, 6), (1, 3, 6), (1, 4, 5), (2, 2, 8), (2, 3, 7), (2, 4, 4), (3, 2, 6)]
 )
 def test_random_chains_never_beat_the_exact_dictionary(d, depth, n):
-    # paper.md 3.1: for 1.lambda = 0, sup over unit chains of lambda.g(X) is attained
+    # docs/method.md §3.1: for 1.lambda = 0, sup over unit chains of lambda.g(X) is attained
     # at a vertex, i.e. by a dictionary column (up to sign, since the dictionary keeps
     # one of g and -g + const).
     rng = np.random.default_rng(100 * d + 10 * depth + n)
@@ -350,7 +350,7 @@ def test_dictionary_follows_translation_and_scaling(scale, offset):
 
 
 def lasso_optimum(A, y, beta):
-    """1/2 ||A z + xi - y||^2 + beta ||z||_1 (paper.md section 2), solved by CLARABEL."""
+    """1/2 ||A z + xi - y||^2 + beta ||z||_1 (docs/method.md §2), solved by CLARABEL."""
     import cvxpy as cp
 
     z, xi = cp.Variable(A.shape[1]), cp.Variable()

@@ -1,4 +1,4 @@
-"""fit_lasso, beta_max and the two solvers (paper.md section 2)."""
+"""fit_lasso, beta_max and the two solvers (docs/method.md §2)."""
 
 import numpy as np
 import pytest
@@ -121,7 +121,7 @@ def test_predict_matches_feature_matrix_and_objective():
     fitted = A @ fit.coef + fit.intercept
     np.testing.assert_allclose(fit.predict(X), fitted, atol=1e-12)  # same sums, reordered
     expected = 0.5 * np.sum((fitted - y) ** 2) + fit.beta * np.abs(fit.coef).sum()
-    assert fit.objective == pytest.approx(expected, rel=1e-12)  # definition, paper.md 2
+    assert fit.objective == pytest.approx(expected, rel=1e-12)  # definition, docs/method.md §2
     assert fit.n_active == np.count_nonzero(fit.coef)
 
 

@@ -65,7 +65,7 @@ def test_reflection_objective_equals_lasso_objective_of_its_chains():
     net = ReflectionNetwork.from_unit_chains(coef, W, b1, C, -0.2)
     A = evaluate_unit_chains(X, W, b1, C)
     lasso = 0.5 * np.sum((A @ coef - 0.2 - y) ** 2) + beta * np.abs(coef).sum()
-    # paper.md section 2: the reconstruction is exact up to rounding
+    # docs/method.md §2: the reconstruction is exact up to rounding
     assert training_objective(net, X, y, beta).item() == pytest.approx(lasso, rel=1e-12)
 
 

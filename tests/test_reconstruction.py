@@ -1,4 +1,4 @@
-"""Lasso solution <-> reflection network (paper.md section 2)."""
+"""Lasso solution <-> reflection network (docs/method.md §2)."""
 
 import numpy as np
 import pytest
@@ -89,7 +89,7 @@ def test_inverse_map_round_trip(d, depth):
 
 def test_any_network_is_bounded_below_by_its_lasso_point():
     # AM-GM: a random (unbalanced) network's objective is >= the Lasso objective of
-    # its own unit-chain decomposition (paper.md section 2, lower bound)
+    # its own unit-chain decomposition (docs/method.md §2, lower bound)
     torch.manual_seed(0)
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(9, 2)), rng.normal(size=9)

@@ -23,7 +23,7 @@ FAST = {"threads": 1, "device": "cpu"}  # small problems run fastest on one thre
 
 
 def lasso_1d_two_layers(x, y, beta):
-    """Exact Lasso for depth 2 in 1-D (paper.md 3.2: columns |x - x_j|), solved by CLARABEL.
+    """Exact Lasso for depth 2 in 1-D (docs/method.md §3.2: columns |x - x_j|), solved by CLARABEL.
 
     Returns (coef, W, b1, C, intercept) as unit chains and the optimal objective.
     """
@@ -55,7 +55,7 @@ def test_lasso_initialised_network_starts_at_and_stays_near_the_lasso_objective(
     start = lasso_objective(chains, x, y, beta)
     result = train_network(x[:, None], y, depth=2, width=8, beta=beta, epochs=300, lr=1e-3,
                            init=chains, init_rest="zero", log_every=1, **FAST)  # fmt: skip
-    # the reconstruction is exact (paper.md section 2): equal up to float64 rounding
+    # the reconstruction is exact (docs/method.md §2): equal up to float64 rounding
     assert result.history["objective"].iloc[0] == pytest.approx(start, rel=1e-10)
     # Adam from the optimum may wander a little but must stay within 1 % of it
     assert result.objective <= optimum * 1.01
@@ -72,7 +72,7 @@ def test_trained_objective_never_goes_below_the_lasso_optimum(arch, seed):
     _, optimum = lasso_1d_two_layers(x, y, beta)
     result = train_network(x, y, arch=arch, depth=2, width=10, beta=beta, epochs=600,
                            lr=2e-2, seed=seed, **FAST)  # fmt: skip
-    # lower bound of paper.md section 2, up to the solver accuracy (~1e-8 relative)
+    # lower bound of docs/method.md §2, up to the solver accuracy (~1e-8 relative)
     assert result.history["objective"].min() >= optimum * (1 - 1e-6)
     # and training does make progress from the random start
     assert result.objective < result.history["objective"].iloc[0]
@@ -91,10 +91,10 @@ def test_trained_objective_is_above_the_exact_lasso_optimum(seed, dim, depth, ar
     width = max(8, fit.n_active)
     settings = dict(arch=arch, depth=depth, width=width, beta=beta, **FAST)
     from_fit = train_network(X, y, epochs=300, lr=1e-3, init=fit, init_rest="zero", **settings)
-    # exact reconstruction of the fit (paper.md section 2): equal up to float64 rounding
+    # exact reconstruction of the fit (docs/method.md §2): equal up to float64 rounding
     assert from_fit.history["objective"].iloc[0] == pytest.approx(fit.objective, rel=1e-10)
     assert from_fit.objective <= fit.objective * 1.01  # Adam stays near the optimum
-    # lower bound with the exact dictionary (paper.md 3.1), up to the solver accuracy;
+    # lower bound with the exact dictionary (docs/method.md §3.1), up to the solver accuracy;
     # from a random start and from the Lasso chains plus random units
     for init in (None, fit):
         result = train_network(X, y, epochs=300, lr=2e-2, init=init, **settings)

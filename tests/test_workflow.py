@@ -201,7 +201,7 @@ def test_every_certificate_is_within_tolerance(tiny_run):
     for path in fits:
         metrics = json.loads(path.read_text())
         certificate = metrics.get("certificate", metrics)
-        # paper.md 3.5: both maxima <= 1 + tol certify a global optimum
+        # docs/method.md §3.5: both maxima <= 1 + tol certify a global optimum
         assert certificate["kkt_max"] <= 1 + tol, path
         assert certificate["random_max"] <= 1 + tol, path
         gap = json.loads((path.parent / "reconstruction.json").read_text())["reconstruction_gap"]

@@ -1,4 +1,4 @@
-"""Certificate of global optimality of a Lasso solution (paper.md section 3.5).
+"""Certificate of global optimality of a Lasso solution (docs/method.md §3.5).
 
 With lambda = y - A z - xi (the residual), a Lasso solution over *all* unit chains of
 depth L satisfies |lambda . g(X)| <= beta for every unit chain g and 1.lambda = 0.  We
@@ -32,7 +32,7 @@ class NotCertifiedError(RuntimeError):
 def random_unit_chains(X: np.ndarray, depth: int, count: int, rng: np.random.Generator):
     """``count`` random unit chains of the given depth, biased towards extreme ones.
 
-    Extreme chains (vertices, paper.md 3.1) put every kink on a training point and
+    Extreme chains (vertices, docs/method.md §3.1) put every kink on a training point and
     often have first-layer weights with zero entries (l1-sphere faces).  So: w is
     uniform on the l1 sphere with a random subset of entries zeroed in half the draws;
     b1 places the first kink at a training point in half the draws and uniformly over
@@ -95,7 +95,7 @@ def lasso_certificate(
     tol: float = DEFAULT_TOL,
     exact_max: float | None = None,
 ) -> dict:
-    """The certificate of paper.md 3.5 as a dict of plain numbers.
+    """The certificate of docs/method.md §3.5 as a dict of plain numbers.
 
     ``columns`` is a ``solvers.DictionaryColumns`` of the dictionary on X.
     ``exact_max``: sup |g(X) . lambda| over the *whole* exact dictionary (the pricing

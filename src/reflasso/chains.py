@@ -1,4 +1,4 @@
-"""Unit chains: the features of the Lasso (paper.md section 2).
+"""Unit chains: the features of the Lasso (docs/method.md §2).
 
 A unit chain of depth L is g(x) = | ... || w.x + b1 | - c2 | ... - c(L-1) | with
 ||w||_1 = 1 and inner weights 1.  A batch of p chains is stored as arrays

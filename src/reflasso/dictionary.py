@@ -1,4 +1,4 @@
-"""Lasso dictionaries of unit chains (paper.md section 3).
+"""Lasso dictionaries of unit chains (docs/method.md §3).
 
 A ``Dictionary`` is a batch of unit chains (W, b1, C) plus a table ``meaning`` with one
 row per column saying where the feature comes from (family, anchor point, spanning
@@ -6,7 +6,7 @@ points or axes, mirror and reflected points, reflection order).
 
 Kinds (``build_dictionary(X, depth, kind)``):
 
-- ``"exact"``: vertex enumeration (paper.md 3.1), exact for every depth and dimension.
+- ``"exact"``: vertex enumeration (docs/method.md §3.1), exact for every depth and dimension.
   The parameters u = (w, b1, c2..c(L-1)) of a vertex solve d + L - 2 independent
   equations taken from the *data rows* e_l(x_n) = 0 (x_n on a kink of layer l, for each
   sign pattern of the layers below) and the *face rows* w_i = 0, c_l = 0.
@@ -150,7 +150,7 @@ def build_dictionary(
 ) -> Dictionary:
     """Build a dictionary of unit chains of the given depth on training points X (n, d).
 
-    ``kind`` is ``"exact"`` (vertex enumeration, paper.md 3.1), ``"closed-form"``
+    ``kind`` is ``"exact"`` (vertex enumeration, docs/method.md §3.1), ``"closed-form"``
     (3.2 for L = 2, 3.3 for L = 3, 3.4 for L >= 4) or ``"sampled"`` (``n_samples``
     random vertices, reproducible with ``seed``).  Raises ``DataError`` for unusable
     data (NaN/inf, fewer than 2 points, all points identical) and

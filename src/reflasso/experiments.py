@@ -1,4 +1,4 @@
-"""Tables of the reproduction (paper.md section 4): evaluation grids, kinks of Lasso
+"""Tables of the reproduction (docs/method.md §4): evaluation grids, kinks of Lasso
 features, reflection points, optimality, accuracy, and the claims table.
 
 The workflow's scripts call these functions; the figures (``figures.py``) only read the

@@ -1,4 +1,4 @@
-"""Figures of the reproduction (paper.md section 4), one function per figure.
+"""Figures of the reproduction (docs/method.md §4), one function per figure.
 
 Every function takes the tables written by the workflow's analysis rules (pandas
 DataFrames) and returns a matplotlib Figure; nothing here fits anything, so restyling a

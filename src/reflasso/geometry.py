@@ -1,4 +1,4 @@
-"""Geometric-algebra helpers for the Lasso features (paper.md sections 3.2-3.3).
+"""Geometric-algebra helpers for the Lasso features (docs/method.md §3.2-§3.3).
 
 The two-layer features are l-infinity distances to hyperplanes spanned by training
 data: the normal of the hyperplane spanned by d-1 vectors in R^d is their generalized

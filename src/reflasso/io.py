@@ -172,7 +172,7 @@ def check_xy(X, y, name: str = "data") -> tuple[np.ndarray, np.ndarray]:
 
 
 def check_depth(depth) -> int:
-    """The number of weight layers L as an int; L >= 2 (paper.md section 1)."""
+    """The number of weight layers L as an int; L >= 2 (docs/method.md §1)."""
     if isinstance(depth, bool) or not isinstance(depth, int | np.integer) or depth < 2:
         raise ValueError(f"depth must be an integer >= 2 (got {depth!r})")
     return int(depth)

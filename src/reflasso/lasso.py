@@ -1,9 +1,9 @@
-"""The convex Lasso of a deep |.| network (paper.md section 2) and its solution.
+"""The convex Lasso of a deep |.| network (docs/method.md §2) and its solution.
 
     min over z, xi:  1/2 ||A z + xi 1 - y||^2 + beta ||z||_1,   A[n, j] = g_j(x_n)
 
 ``fit_lasso`` builds (or takes) a dictionary of unit chains, solves the Lasso, checks
-the certificate of paper.md 3.5 and returns a ``LassoFit``, which predicts, turns into
+the certificate of docs/method.md §3.5 and returns a ``LassoFit``, which predicts, turns into
 a ``ReflectionNetwork`` and saves/loads itself without pickle.
 """
 
@@ -92,7 +92,7 @@ class LassoFit:
         columns: DictionaryColumns | None = None,
         exact_max: float | None = None,
     ) -> dict:
-        """The optimality certificate (paper.md 3.5); computed at fit time and cached.
+        """The optimality certificate (docs/method.md §3.5); computed at fit time and cached.
 
         ``columns`` (the dictionary's matrix on X, if at hand) avoids re-evaluating it.
         For a generated dictionary (column generation) kkt_max is the pricing oracle's
@@ -125,7 +125,7 @@ class LassoFit:
         return price(self.X, dual, self.depth, 1, **self.oracle).max_score
 
     def to_network(self):
-        """The reflection network (paper.md sections 1-2) with one chain per active
+        """The reflection network (docs/method.md §1-§2) with one chain per active
         column; its ``training_objective`` equals ``self.objective`` up to rounding."""
         from .network import ReflectionNetwork
 
@@ -293,7 +293,7 @@ def fit_lasso(
       of every column) when its estimated size is at most SMALL_DICTIONARY_BYTES (and
       ``max_memory``), else "generate"; "fast" for the other kinds.
 
-    The certificate (paper.md 3.5, ``n_random`` random chains seeded by
+    The certificate (docs/method.md §3.5, ``n_random`` random chains seeded by
     ``certificate_seed``, slack ``tol``) is computed and stored; the solvers stop at
     the same ``tol`` (oracle maximum <= 1 + tol, relative duality gap <= tol).  A fit
     that fails it raises ``NotCertifiedError``, unless ``allow_uncertified`` (then a
@@ -409,7 +409,7 @@ def beta_max(X, y, depth: int, *, dictionary: Dictionary | None = None, **price_
     """Smallest beta for which z = 0 (and xi = mean(y)) solves the Lasso.
 
     z = 0 is optimal iff |g(X) . (y - mean y)| <= beta for every feature g.  Over all
-    unit chains this supremum is attained at a vertex (paper.md 3.1, with lambda =
+    unit chains this supremum is attained at a vertex (docs/method.md §3.1, with lambda =
     y - mean y, which sums to zero), which the pricing oracle finds without storing
     the dictionary (``price_options`` go to ``pricing.price``).  With a
     ``dictionary``, the value is for that dictionary.

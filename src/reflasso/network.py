@@ -1,4 +1,4 @@
-"""The reflection network of paper.md section 1 and its training objective.
+"""The reflection network of docs/method.md §1 and its training objective.
 
 m parallel chains of depth L (L weight layers):
     h1 = |w_i . x + b_i1|,  hl = |v_il * h(l-1) + b_il| (l = 2..L-1),
@@ -60,7 +60,7 @@ class ReflectionNetwork(nn.Module):
 
     @classmethod
     def from_unit_chains(cls, coef, W, b1, C, intercept, dtype=torch.float64) -> ReflectionNetwork:
-        """Network whose chain i equals coef_i * g_i (paper.md section 2, reconstruction).
+        """Network whose chain i equals coef_i * g_i (docs/method.md §2, reconstruction).
 
         gamma = |z|^(1/L); w = gamma w, b1 = gamma b1, v_l = gamma, b_l = -gamma^l c_l,
         alpha = sign(z) gamma.  Its objective equals the Lasso objective of (coef, intercept).
@@ -172,7 +172,7 @@ class StandardNetwork(nn.Module):
 
         Unit i of layer 1 gets chain i's first-layer weights; unit i of layer l >= 2 reads
         only unit i of layer l-1 (its row is zero elsewhere), so the unit computes chain i
-        exactly (paper.md section 4, 'simulated').  Other units are left as they are; the
+        exactly (docs/method.md §4, 'simulated').  Other units are left as they are; the
         output bias is set to the source's.
         """
         _check_chain_source(self, source)

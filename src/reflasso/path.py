@@ -1,4 +1,4 @@
-"""Regularisation paths and cross-validation of the Lasso (paper.md section 2).
+"""Regularisation paths and cross-validation of the Lasso (docs/method.md §2).
 
 ``lasso_path`` solves the Lasso for a decreasing grid of betas, each fit warm-started
 from the previous one (column generation starts from its chains); ``cross_validate_beta``

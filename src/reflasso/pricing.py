@@ -114,7 +114,7 @@ def _torch_device(device: str):
 
 
 def _price_streaming(X, lam, depth, count, device, chunk_bytes) -> PricedChains:
-    """Every vertex of paper.md 3.1, chunk by chunk, with a running top list.
+    """Every vertex of docs/method.md §3.1, chunk by chunk, with a running top list.
 
     Works in the centred unit-spread coordinates of ``build_dictionary`` (same rows,
     same vertices): g(x) = scale * g'((x - center) / scale), so lambda . g(X) is

@@ -1,4 +1,4 @@
-"""Solvers for the Lasso of paper.md section 2.
+"""Solvers for the Lasso of docs/method.md §2.
 
     min over z, xi:  1/2 ||A z + xi 1 - y||^2 + beta ||z||_1       (xi not penalised)
 

@@ -1,4 +1,4 @@
-"""Small synthetic data sets of paper.md section 4 (toy-1d, simulated, planes-2d).
+"""Small synthetic data sets of docs/method.md §4 (toy-1d, simulated, planes-2d).
 
 Every data set is described by a plain dict (as written in ``config/config.yaml``) and
 built by ``make_toy_dataset``:

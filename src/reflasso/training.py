@@ -1,14 +1,14 @@
 """Training deep |.| networks with Adam and comparing them with the Lasso optimum.
 
-``train_network`` trains a reflection network (paper.md section 1) or a standard fully
-connected |.| network on the objective (constants as in paper.md, no 1/n)
+``train_network`` trains a reflection network (docs/method.md §1) or a standard fully
+connected |.| network on the objective (constants as in docs/method.md §2, no 1/n)
 
     J = 1/2 ||f(X) - y||^2 + beta/L * penalty + weight_decay/2 * ||weights||_2^2,
 
 where the last term (biases excluded) is off by default.  History columns: ``loss`` is
 the squared-loss term, ``penalty`` the sum of the two regularisation terms and
 ``objective`` their sum.  For the reflection network with weight_decay = 0, ``objective``
-is never below the Lasso optimum (paper.md section 2); see docs/training.md.  The
+is never below the Lasso optimum (docs/method.md §2); see docs/training.md.  The
 settings of a run are a ``TrainingConfig`` (training_config.py), stored whole in its
 metrics.json.
 """
@@ -217,7 +217,7 @@ def initialise_from_lasso(model: nn.Module, init, rest: str = "random") -> int:
 
     ``rest="random"`` keeps the model's random initialisation for the other units;
     ``rest="zero"`` zeroes them, so the network computes exactly the Lasso fit and its
-    objective equals the Lasso objective (paper.md section 2, reconstruction).
+    objective equals the Lasso objective (docs/method.md §2, reconstruction).
     """
     if rest not in INIT_RESTS:
         raise ValueError(f"init_rest must be 'random' or 'zero' (got {rest!r})")

@@ -1,4 +1,4 @@
-# Stage figures: one rule per figure of paper.md section 4, drawn from the analysis
+# Stage figures: one rule per figure of docs/method.md §4, drawn from the analysis
 # tables only (restyling a figure never reruns a fit).
 
 
