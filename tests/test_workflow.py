@@ -21,7 +21,15 @@ REPO = Path(__file__).resolve().parents[1]
 SNAKEFILE = REPO / "Snakefile"
 DEFAULT = REPO / "config" / "config.yaml"
 TINY = REPO / ".tests" / "integration" / "config.yaml"
-FIGURES = ["toy1d", "simulated", "planes2d", "depth_symmetry", "llm_embeddings", "optimality"]
+FIGURES = [
+    "toy1d",
+    "simulated",
+    "planes2d",
+    "depth_symmetry",
+    "llm_embeddings",
+    "llm_learning_curve",
+    "optimality",
+]
 TABLES = ["optimality", "accuracy", "symmetry", "angles", "kinks", "claims"]
 
 pytestmark = [pytest.mark.workflow]
@@ -74,18 +82,19 @@ def expected_outputs() -> list[str]:
 
 
 def expected_lasso_fits(config: dict) -> int:
-    """Number of Lasso fits the config sweeps (per experiment: data sets x depths x betas)."""
-    text = config["text"]
-    count = 0
+    """Number of Lasso fits the config sweeps: per experiment data sets x depths x betas;
+    text: per reduction x dim x split its dimension's depths, plus the learning curve's."""
+    text, llm = config["text"], config["experiments"]["llm"]
+    count = len(text["splits"]) * sum(
+        len(llm["depths"].get(f"d{dim}", [])) * len(text["reductions"]) for dim in text["dims"]
+    )
+    curve = llm["learning_curve"]
+    smaller = [n for n in curve["sizes"] if n != text["n_train"]]
+    count += len(smaller) * len(text["splits"]) * len(curve["lasso_depths"])
     for name, experiment in config["experiments"].items():
-        if "lasso" not in experiment:
-            continue
-        datasets = (
-            len(text["dims"]) * len(text["splits"])
-            if name == "llm"
-            else len(experiment["datasets"])
-        )
-        count += datasets * len(experiment["lasso"]["depths"]) * len(experiment["lasso"]["betas"])
+        if name != "llm" and "lasso" in experiment:
+            sweep = experiment["lasso"]
+            count += len(experiment["datasets"]) * len(sweep["depths"]) * len(sweep["betas"])
     return count
 
 

@@ -192,8 +192,11 @@ def lasso_summary(run: Mapping, metrics: Mapping, reconstruction: Mapping) -> di
     """One row of the Lasso table: the run, optimum, sparsity, certificate, reconstruction."""
     flat = dict(metrics)
     certificate = {k: flat.get(f"certificate.{k}", flat.get(k)) for k in CERTIFICATE_KEYS}
+    beta = run["beta"] if run.get("beta") is not None else flat["beta"]  # None: chosen by CV
     return {
-        **{key: run[key] for key in RUN_KEYS},
+        "dataset": run["dataset"],
+        "depth": run["depth"],
+        "beta": beta,
         "objective": flat["objective"],
         "n_active": flat.get("n_active"),
         "dictionary_size": flat.get("dictionary_size", flat.get("dictionary.size")),
@@ -425,29 +428,71 @@ def claim_symmetry(symmetry: pd.DataFrame) -> dict:
 
 
 def claim_llm(kinks: pd.DataFrame, accuracy_summary: pd.DataFrame) -> dict:
-    """Reflection features and accuracy on LLM embeddings."""
+    """Reflection features and accuracy on LLM embeddings (reflasso.llm tables).
+
+    ``kinks``: one row per kink of a 1-D Lasso fit with ``kind`` (text, reflection,
+    midpoint, other) and ``depth``; ``accuracy_summary``: reduction, dim, n_train, model,
+    test_mean, n_fit.  Kinks at a text, a reflection 2x_j - x_k or a midpoint are all
+    vertices of the exact dictionary (paper.md 3.3) and count as explained; depth 4 adds
+    reflections of reflections, which thousands of texts make too dense to test, so the
+    share is judged on depths <= 3 and reported for depth 4.
+    """
     if kinks.empty or accuracy_summary.empty:
         return _no_data("Features visible on LLM embeddings", "no text fit")
-    one_d = kinks[kinks["dim"] == 1]
-    explained = one_d["order"].notna() & (one_d["order"] <= one_d["depth"] - 2)
-    share = _fraction(explained)
-    by_dim = accuracy_summary.pivot_table(index="dim", columns="model", values="test_mean")
-    lasso_columns = [c for c in by_dim.columns if c.startswith("Lasso")]
-    lasso_best = float(by_dim[lasso_columns].max(axis=1).mean())
-    baseline = float(by_dim["linear"].mean()) if "linear" in by_dim else float("nan")
+    explained = kinks["kind"].isin(["text", "reflection", "midpoint"])
+    shallow = kinks["depth"] <= 3
+    share = _fraction(explained[shallow])
+    deep_text = (
+        f"; depth 4: {_fraction(explained[~shallow]):.0%} of {int((~shallow).sum())}"
+        if (~shallow).any()
+        else ""
+    )
+    full = accuracy_summary[accuracy_summary["n_train"] == accuracy_summary["n_train"].max()]
+    table = full.pivot_table(index=["reduction", "dim"], columns="model", values="test_mean")
+    lasso_columns = [c for c in table.columns if c.startswith("Lasso")]
+    network_columns = [c for c in table.columns if c.startswith(("reflection", "standard"))]
+    lasso_best = table[lasso_columns].max(axis=1)
+    baseline = table.get("least squares", pd.Series(np.nan, index=table.index))
+    gaps = lasso_best - baseline
+    per_setting = "; ".join(
+        f"{reduction.upper()} {dim}-D: Lasso {lasso_best[(reduction, dim)]:.3f}, "
+        f"least squares {baseline[(reduction, dim)]:.3f}"
+        + (
+            f", best network {table.loc[(reduction, dim), network_columns].max():.3f}"
+            if network_columns
+            else ""
+        )
+        + (
+            f", logistic {table.loc[(reduction, dim), 'logistic']:.3f}"
+            if "logistic" in table
+            else ""
+        )
+        for reduction, dim in table.index
+    )
+    ceiling = (
+        f"; ceiling (logistic on the full embedding) {table['logistic, full embedding'].mean():.3f}"
+        if "logistic, full embedding" in table
+        else ""
+    )
+    subsampled = full[full["model"].str.startswith("Lasso") & (full["n_fit"] < full["n_train"])]
+    subsample_text = "".join(
+        f"; {row.model} on {row.reduction.upper()} {row.dim}-D fitted on {int(row.n_fit)} of "
+        f"{int(row.n_train)} texts"
+        for row in subsampled.itertuples()
+    )
     evidence = (
-        f"{int(explained.sum())}/{len(one_d)} kinks of Lasso features on 1-D embeddings at "
-        f"embedded texts or their reflections ({share:.0%}); test accuracy (mean over "
-        f"reduced dimensions of the best Lasso per dimension): Lasso "
-        f"{lasso_best:.3f}, linear baseline {baseline:.3f}"
+        f"{int(explained[shallow].sum())}/{int(shallow.sum())} kinks of depth <= 3 Lasso "
+        f"features on 1-D embeddings at a text, a reflection 2x_j - x_k or a midpoint "
+        f"({share:.0%}){deep_text}; mean test accuracy at n = {int(full['n_train'].max())} "
+        f"(best Lasso depth per setting): {per_setting}{ceiling}{subsample_text}"
     )
     good_kinks = share >= 0.9
-    competitive = lasso_best >= baseline - 0.05
+    competitive = bool((gaps >= -0.05).all())
     return {
         "claim": "The features are visible on LLM embeddings of texts",
         "evidence": evidence,
-        "criterion": "reproduced: >= 90 % of kinks explained and Lasso test accuracy within "
-        "0.05 of the linear baseline; partly: one of the two",
+        "criterion": "reproduced: >= 90 % of kinks explained and the best Lasso within 0.05 "
+        "test accuracy of the least-squares baseline in every setting; partly: one of the two",
         "verdict": _verdict(good_kinks and competitive, good_kinks or competitive),
     }
 
