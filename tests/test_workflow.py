@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -245,3 +246,49 @@ def test_report_collects_figures_and_tables(tiny_run):
     html = report.read_text(errors="replace")
     for name in ("toy1d.pdf", "optimality.csv", "claims.md"):
         assert name in html, f"{name} is not in the report"
+
+
+# ------------------------------------------------------------------ IMDB configuration
+def write_imdb_archive(path: Path, per_class: int) -> Path:
+    """A small archive in the aclImdb_v1 layout: aclImdb/train/<pos|neg>/<id>_<stars>.txt."""
+    import io
+    import tarfile
+
+    words = {"pos": ["wonderful", "moving", "clever", "superb"], "neg": ["dull", "awful", "boring"]}
+    with tarfile.open(path, "w:gz") as archive:
+        for label, stars in (("pos", 9), ("neg", 2)):
+            for i in range(per_class):
+                text = f"A {words[label][i % len(words[label])]} film, review {i}.<br />The end."
+                data = text.encode()
+                info = tarfile.TarInfo(f"aclImdb/train/{label}/{i}_{stars}.txt")
+                info.size = len(data)
+                archive.addfile(info, io.BytesIO(data))
+    return path
+
+
+@pytest.mark.slow
+def test_imdb_config_embeds_reviews_in_batches_from_a_local_model_folder(tmp_path):
+    """config/imdb.yaml's text section on a small archive the test writes; the model is
+    given as a local folder (the bundled default's), which any sentence-transformers
+    folder can replace."""
+    from reflasso.embeddings import default_model_path
+
+    archive = write_imdb_archive(tmp_path / "aclImdb_v1.tar.gz", per_class=20)
+    imdb = yaml.safe_load((REPO / "config" / "imdb.yaml").read_text())["text"]
+    imdb.update(
+        options={"path": str(archive), "split": "train"},
+        model=str(default_model_path()),
+        batch_size=8,
+        pool_size=40,
+        n_train=16,
+    )
+    config = write_config(tmp_path / "imdb.yaml", lambda c: c.update(text=imdb))
+    target = "results/reduce/imdb-pls1-n16-s0/data.npz"
+    snakemake(tmp_path, target, "--cores", "2", configfile=config, timeout=600, check=True)
+    with np.load(tmp_path / target) as data:
+        assert data["X"].shape == (16, 1) and data["X_test"].shape == (16, 1)
+        assert data["y"].sum() == 0  # balanced training sample
+    info = json.loads((tmp_path / "results/embed/imdb.json").read_text())
+    assert info["n"] == 40 and info["path"] == str(default_model_path().resolve())
+    log = (tmp_path / "results/logs/embed/imdb.log").read_text()
+    assert "5/5" in log  # the progress bar: 40 reviews in batches of 8
