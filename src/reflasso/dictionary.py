@@ -377,18 +377,33 @@ def vertex_rows(points: np.ndarray, depth: int) -> tuple[np.ndarray, pd.DataFram
 
 
 def _combination_chunks(count: int, k: int, chunk: int):
-    """All k-subsets of range(count) in lexicographic order, as (B, k) int32 arrays."""
+    """All k-subsets of range(count) in lexicographic order, as (B, k) int32 arrays.
+
+    Vectorised over the last element: the (k-1)-prefixes come from itertools, each is
+    repeated once per possible last element (B is at most about ``chunk``, or one
+    prefix's count of last elements when that is larger).
+    """
     if k == 0:  # one empty subset (d = 1: no spanning vectors)
         yield np.zeros((1, 0), dtype=np.int32)
         return
-    combos = itertools.combinations(range(count), k)
+    if k == 1:
+        for start in range(0, count, chunk):
+            yield np.arange(start, min(start + chunk, count), dtype=np.int32)[:, None]
+        return
+    prefixes = itertools.combinations(range(count - 1), k - 1)
+    per_chunk = max(1, chunk // max(1, count - k + 1))
     while True:
         flat = np.fromiter(
-            itertools.chain.from_iterable(itertools.islice(combos, chunk)), dtype=np.int32
+            itertools.chain.from_iterable(itertools.islice(prefixes, per_chunk)), dtype=np.int32
         )
         if flat.size == 0:
             return
-        yield flat.reshape(-1, k)
+        prefix = flat.reshape(-1, k - 1)
+        tails = count - 1 - prefix[:, -1].astype(np.int64)  # last elements per prefix
+        repeated = np.repeat(prefix, tails, axis=0)
+        starts = np.repeat(np.cumsum(tails) - tails, tails)
+        last = np.repeat(prefix[:, -1], tails) + 1 + (np.arange(len(repeated)) - starts)
+        yield np.column_stack([repeated, last.astype(np.int32)])
 
 
 def _null_vectors(
@@ -717,6 +732,48 @@ def _vertex_meaning(info: dict, points, depth, to_x) -> pd.DataFrame:
         frame["faces"] = [tuple(v[~m]) for v, m in zip(face, data, strict=True)]
     frame["vertex_sign"] = info["vertex_sign"]
     return frame
+
+
+def chain_meaning(X: np.ndarray, depth: int, W, b1, C) -> pd.DataFrame:
+    """The meaning table of given chains (as for kind="exact"): for each chain, the
+    vertex rows it satisfies (``vertex_rows``: point, level, sign pattern, faces).
+
+    Used for chains that were not enumerated (column generation): in the centred
+    unit-spread coordinates of ``build_dictionary``, the rows with rows @ u ~ 0 are
+    found and d + L - 2 independent ones kept, smallest residual first.
+    ``vertex_residual`` is the largest |row . u| among them (about 1e-12 for a vertex;
+    larger means the chain is not a vertex and its last rows are only the nearest).
+    """
+    points, first_index = _check_points(X)
+    center = points.mean(axis=0)
+    scale = np.abs(points - center).max()
+    unit = (points - center) / scale
+    W = np.asarray(W, dtype=float).reshape(len(b1), -1)
+    C = np.asarray(C, dtype=float).reshape(len(b1), -1) / scale
+    u = np.column_stack([W, (np.asarray(b1, dtype=float) + W @ center) / scale, C])
+    rows, _ = vertex_rows(unit, depth)
+    k = unit.shape[1] + depth - 2
+    defining = np.zeros((len(u), k), dtype=np.int64)
+    worst = np.zeros(len(u))
+    for j, vector in enumerate(u):
+        residual = np.abs(rows @ vector) / np.linalg.norm(rows, axis=1)
+        defining[j], worst[j] = _independent_rows(rows, residual, k)
+    info = {"rows": defining, "vertex_sign": np.ones(len(u), dtype=np.int8)}
+    frame = _meaning_table(info, "exact", unit, depth, first_index, C, QUANTUM)
+    frame["vertex_residual"] = worst / np.maximum(np.linalg.norm(u, axis=1), 1e-300)
+    return frame
+
+
+def _independent_rows(rows: np.ndarray, residual: np.ndarray, k: int):
+    """k independent rows, smallest residual first, and the largest residual used."""
+    chosen: list[int] = []
+    for index in np.argsort(residual, kind="stable"):
+        trial = rows[chosen + [index]]
+        if np.linalg.matrix_rank(trial, tol=DEPENDENT * np.sqrt(len(trial))) == len(trial):
+            chosen.append(int(index))
+            if len(chosen) == k:
+                break
+    return np.sort(chosen), float(residual[chosen].max(initial=0.0))
 
 
 def describe_column(row: pd.Series, depth: int, dim: int) -> str:

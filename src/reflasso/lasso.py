@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,12 +21,27 @@ import pandas as pd
 
 from .certificate import DEFAULT_RANDOM, DEFAULT_TOL, lasso_certificate
 from .chains import evaluate_unit_chains
-from .dictionary import Dictionary
+from .dictionary import Dictionary, chain_meaning, estimate_dictionary_size
 from .io import DataError, check_depth, check_xy, save_npz_atomic, write_json_atomic
 from .provenance import provenance
-from .solvers import DictionaryColumns, lasso_objective, solve_clarabel, solve_fast
+from .solvers import (
+    DictionaryColumns,
+    lasso_objective,
+    solve_clarabel,
+    solve_fast,
+    solve_generated,
+)
 
-SOLVERS = ("auto", "clarabel", "fast")
+SOLVERS = ("auto", "generate", "fast", "clarabel")
+#: Default memory budget of a fit (bytes): dictionaries, feature matrices, oracle chunks.
+DEFAULT_MAX_MEMORY = 4e9
+#: solver="auto" materialises the exact dictionary (meaning of every column) when its
+#: estimated size is at most this; larger problems use column generation.
+SMALL_DICTIONARY_BYTES = 256e6
+
+
+class NotCertifiedError(RuntimeError):
+    """A Lasso fit whose certificate fails (message: kkt_max, random_max, gap, options)."""
 
 
 @dataclass
@@ -44,6 +60,7 @@ class LassoFit:
     n_active: int
     solver_info: dict = field(default_factory=dict)
     timing: dict = field(default_factory=dict)
+    oracle: dict = field(default_factory=dict)  # pricing options (generated dictionaries)
     _certificates: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -68,14 +85,19 @@ class LassoFit:
         tol: float = DEFAULT_TOL,
         *,
         columns: DictionaryColumns | None = None,
+        exact_max: float | None = None,
     ) -> dict:
         """The optimality certificate (paper.md 3.5); computed at fit time and cached.
 
         ``columns`` (the dictionary's matrix on X, if at hand) avoids re-evaluating it.
+        For a generated dictionary (column generation) kkt_max is the pricing oracle's
+        exact maximum over every unit chain (``exact_max`` if already known).
         """
         key = (int(n_random), int(seed), float(tol))
         if key not in self._certificates:
             columns = columns or DictionaryColumns(self.dictionary, self.X)
+            if exact_max is None and self.dictionary.kind == "generated":
+                exact_max = self._oracle_max()
             self._certificates[key] = lasso_certificate(
                 columns,
                 self.X,
@@ -87,8 +109,15 @@ class LassoFit:
                 n_random=n_random,
                 seed=seed,
                 tol=tol,
+                exact_max=exact_max,
             )
         return dict(self._certificates[key])
+
+    def _oracle_max(self) -> float:
+        from .pricing import price
+
+        dual = self.y - _combination(self.X, self.dictionary, self.coef) - self.intercept
+        return price(self.X, dual, self.depth, 1, **self.oracle).max_score
 
     def to_network(self):
         """The reflection network (paper.md sections 1-2) with one chain per active
@@ -234,6 +263,12 @@ def fit_lasso(
     beta: float,
     dictionary: str | Dictionary = "exact",
     solver: str = "auto",
+    tol: float = DEFAULT_TOL,
+    max_memory: float = DEFAULT_MAX_MEMORY,
+    allow_uncertified: bool = False,
+    oracle: str = "auto",
+    device: str = "cpu",
+    warm_start: LassoFit | None = None,
     n_random: int = DEFAULT_RANDOM,
     certificate_seed: int = 0,
     **dictionary_options,
@@ -242,61 +277,134 @@ def fit_lasso(
 
     ``dictionary`` is a kind for ``build_dictionary`` ("exact", "closed-form",
     "sampled"; ``dictionary_options`` such as n_samples, seed, max_bytes go to it) or a
-    ready ``Dictionary``.  ``solver``: "clarabel" (reference: cvxpy + CLARABEL),
-    "fast" (working sets with exact, polished subproblems) or "auto" (= "fast": its
-    solutions are exact to rounding and sparse, which the certificate needs at small
-    beta; the unpolished reference is accurate only to ~1e-10 in z, docs/lasso.md).
-    The certificate (paper.md 3.5, with ``n_random`` random chains seeded by
-    ``certificate_seed``) is computed and stored.
+    ready ``Dictionary``.  ``solver``:
+
+    - "generate": certified column generation over the whole exact dictionary, never
+      stored (``solvers.solve_generated`` with the pricing oracle ``oracle`` = "auto",
+      "structured" or "streaming" on torch ``device``); the fit's dictionary (kind
+      "generated") holds the active chains, with their meaning;
+    - "fast": working sets over a materialised dictionary, exact polished subproblems;
+    - "clarabel": the reference, cvxpy + CLARABEL on the whole matrix;
+    - "auto": for dictionary="exact", "fast" on the materialised dictionary (meaning
+      of every column) when its estimated size is at most SMALL_DICTIONARY_BYTES (and
+      ``max_memory``), else "generate"; "fast" for the other kinds.
+
+    The certificate (paper.md 3.5, ``n_random`` random chains seeded by
+    ``certificate_seed``, slack ``tol``) is computed and stored; the solvers stop at
+    the same ``tol`` (oracle maximum <= 1 + tol, relative duality gap <= tol).  A fit
+    that fails it raises ``NotCertifiedError``, unless ``allow_uncertified`` (then a
+    warning, and ``certificate()["ok"]`` is False).  ``warm_start``: a previous fit of
+    the same data and depth whose chains start the column generation (paths).
+    ``max_memory`` (bytes) bounds the dictionary, feature matrices and oracle chunks.
     """
     X, y = check_xy(X, y)
     depth, beta = check_depth(depth), _check_beta(beta)
     if solver not in SOLVERS:
         raise ValueError(f"unknown solver {solver!r}; choose one of {SOLVERS}")
+    if not (math.isfinite(tol) and tol > 0):
+        raise ValueError(f"tol must be a positive finite number (got {tol!r})")
     if np.all(X == X[0]):
         raise DataError(
             f"all {len(X)} training points are identical; the Lasso needs at "
             "least 2 distinct points (every feature would be constant)"
         )
-    timing = {}
+    solver = _choose_solver(X, depth, dictionary, solver, max_memory)
+    oracle_options = {
+        "method": oracle,
+        "device": device,
+        "chunk_bytes": min(64 << 20, max_memory / 16),
+    }
+    timing, info, exact_max = {}, {}, None
     start = time.perf_counter()
-    dictionary = _get_dictionary(X, depth, dictionary, dictionary_options)
-    timing["dictionary"] = time.perf_counter() - start
-
-    start = time.perf_counter()
-    columns = DictionaryColumns(dictionary, X)
-    if solver == "auto":
-        solver = "fast"
-    if dictionary.size == 0:
-        coef, intercept, info = np.zeros(0), float(y.mean()), {}
-    elif solver == "clarabel":
-        coef, intercept = solve_clarabel(columns.matrix(), y, beta)
-        info = {}
+    if solver == "generate":
+        initial = None
+        if warm_start is not None and warm_start.dictionary.kind == "generated":
+            D = warm_start.dictionary
+            initial = (D.W, D.b1, D.C)
+        W, b1, C, coef, intercept, info = solve_generated(
+            X, y, beta, depth, tol=tol, initial=initial, price_options=oracle_options
+        )
+        timing["solve"] = time.perf_counter() - start
+        start = time.perf_counter()
+        meaning = chain_meaning(X, depth, W, b1, C) if len(b1) else pd.DataFrame()
+        dictionary = Dictionary(depth, W, b1, C, "generated", meaning)
+        timing["meaning"] = time.perf_counter() - start
+        columns = DictionaryColumns(dictionary, X)
+        exact_max = info["oracle_max"] * beta
     else:
-        coef, intercept, info = solve_fast(columns, y, beta)
-    timing["solve"] = time.perf_counter() - start
+        dictionary_options.setdefault("max_bytes", max_memory / 2)
+        dictionary = _get_dictionary(X, depth, dictionary, dictionary_options)
+        timing["dictionary"] = time.perf_counter() - start
+        start = time.perf_counter()
+        columns = DictionaryColumns(dictionary, X, max_bytes=int(max_memory / 4))
+        if dictionary.size == 0:
+            coef, intercept = np.zeros(0), float(y.mean())
+        elif solver == "clarabel":
+            coef, intercept = solve_clarabel(columns.matrix(), y, beta)
+        else:
+            coef, intercept, info = solve_fast(columns, y, beta, gap_tol=min(1e-10, tol))
+        timing["solve"] = time.perf_counter() - start
 
     fit = _make_fit(X, y, depth, beta, dictionary, coef, intercept, solver, info, timing)
+    fit.oracle = {"method": oracle, "device": device}
     start = time.perf_counter()
-    fit.certificate(n_random=n_random, seed=certificate_seed, columns=columns)
+    certificate = fit.certificate(
+        n_random=n_random, seed=certificate_seed, tol=tol, columns=columns, exact_max=exact_max
+    )
     timing["certificate"] = time.perf_counter() - start
+    if not certificate["ok"]:
+        _uncertified(certificate, solver, allow_uncertified)
     return fit
 
 
-def beta_max(X, y, depth: int, *, dictionary: Dictionary | None = None) -> float:
+def _choose_solver(X, depth, dictionary, solver, max_memory) -> str:
+    """The solver "auto" stands for (see fit_lasso); checks "generate" is possible."""
+    exact = isinstance(dictionary, str) and dictionary == "exact"
+    if solver == "generate" and not exact:
+        raise ValueError("solver='generate' prices the whole exact dictionary: use dictionary='exact'")
+    if solver != "auto":
+        return solver
+    if not exact:
+        return "fast"
+    n, d = len(np.unique(X, axis=0)), X.shape[1]
+    _, nbytes = estimate_dictionary_size(n, d, depth, "exact")
+    return "fast" if nbytes <= min(SMALL_DICTIONARY_BYTES, max_memory) else "generate"
+
+
+def _uncertified(certificate: dict, solver: str, allow: bool) -> None:
+    scope = "over all unit chains" if certificate["kkt_scope"] == "all chains" else (
+        "over the fit's dictionary"
+    )
+    message = (
+        f"the Lasso fit (solver {solver!r}) is not certified: kkt_max = "
+        f"{certificate['kkt_max']:.10g} ({scope}), random_max = "
+        f"{certificate['random_max']:.10g}, relative duality gap = "
+        f"{certificate['relative_gap']:.3g}; both maxima must be <= 1 + tol = "
+        f"{1 + certificate['tol']:.10g}. Try solver='generate' (certified column "
+        "generation over the whole exact dictionary), a larger tol, a larger beta, or "
+        "dictionary='exact' if an incomplete dictionary was used; pass "
+        "allow_uncertified=True to get the fit anyway."
+    )
+    if not allow:
+        raise NotCertifiedError(message)
+    warnings.warn(message, RuntimeWarning, stacklevel=3)
+
+
+def beta_max(X, y, depth: int, *, dictionary: Dictionary | None = None, **price_options) -> float:
     """Smallest beta for which z = 0 (and xi = mean(y)) solves the Lasso.
 
     z = 0 is optimal iff |g(X) . (y - mean y)| <= beta for every feature g.  Over all
     unit chains this supremum is attained at a vertex (paper.md 3.1, with lambda =
-    y - mean y, which sums to zero), so the exact dictionary gives it; it is built
-    unless a ``dictionary`` is passed (then the value is for that dictionary).
+    y - mean y, which sums to zero), which the pricing oracle finds without storing
+    the dictionary (``price_options`` go to ``pricing.price``).  With a
+    ``dictionary``, the value is for that dictionary.
     """
     X, y = check_xy(X, y)
     depth = check_depth(depth)
     if dictionary is None:
-        from .dictionary import build_dictionary
+        from .pricing import price
 
-        dictionary = build_dictionary(X, depth, "exact")
+        return float(price(X, y - y.mean(), depth, 1, **price_options).max_score)
     correlations = DictionaryColumns(dictionary, X).correlate(y - y.mean())
     return float(np.max(np.abs(correlations), initial=0.0))
 
