@@ -1,0 +1,163 @@
+"""Structured exact pricing (reflasso.structured) against brute force.
+
+Tolerances: the structured maximum and the maximum over the materialised exact
+dictionary are both exact, so they differ by rounding only; on unit-spread data that is
+~1e-15 relative, and we allow 1e-9.  A returned chain's score is recomputed with
+``evaluate_unit_chains``, so it matches direct evaluation to 1e-12 relative.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reflasso.certificate import random_unit_chains
+from reflasso.chains import evaluate_unit_chains
+from reflasso.dictionary import build_dictionary
+from reflasso.structured import price_depth2, price_line, supports
+
+EXACT = 1e-9  # relative: two exact maxima, rounding apart
+DIRECT = 1e-12  # relative: a returned score against direct evaluation
+
+
+def price(X, lam, depth, count=5):
+    return price_depth2(X, lam, count) if depth == 2 else price_line(X, lam, depth, count)
+
+
+def dictionary_max(X, lam, depth):
+    dictionary = build_dictionary(X, depth, "exact", max_bytes=4e9)
+    return float(np.abs(dictionary.evaluate(X).T @ lam).max())
+
+
+def dual(rng, n):
+    lam = rng.normal(size=n)
+    return lam - lam.mean()
+
+
+def check_chains(X, lam, result, depth):
+    """Returned chains are unit chains whose scores are their direct scores, sorted."""
+    W, b1, C = result.W, result.b1, result.C
+    assert W.shape[1] == X.shape[1] and C.shape == (len(b1), depth - 2)
+    np.testing.assert_allclose(np.abs(W).sum(axis=1), 1.0, rtol=1e-12)
+    assert (C >= 0).all()
+    direct = np.abs(evaluate_unit_chains(X, W, b1, C).T @ lam)
+    np.testing.assert_allclose(result.scores, direct, rtol=DIRECT, atol=DIRECT)
+    assert (np.diff(result.scores) <= 0).all()
+    assert result.max_score == pytest.approx(result.scores[0], rel=DIRECT)
+
+
+CASES = [(2, 1, 10), (3, 1, 10), (4, 1, 7), (2, 2, 9), (2, 3, 6)]
+
+
+@pytest.mark.parametrize(("depth", "d", "n"), CASES)
+@pytest.mark.parametrize("seed", range(4))
+def test_maximum_equals_the_exact_dictionary(depth, d, n, seed):
+    rng = np.random.default_rng(1000 * depth + 100 * d + seed)
+    X = rng.normal(size=(n, d))
+    lam = dual(rng, n)
+    result = price(X, lam, depth)
+    assert result.max_score == pytest.approx(dictionary_max(X, lam, depth), rel=EXACT)
+    check_chains(X, lam, result, depth)
+
+
+@pytest.mark.parametrize(("depth", "d", "n"), CASES)
+def test_no_random_chain_beats_the_maximum(depth, d, n):
+    rng = np.random.default_rng(7 * depth + d)
+    X = rng.normal(size=(n, d))
+    lam = dual(rng, n)
+    result = price(X, lam, depth)
+    W, b1, C = random_unit_chains(X, depth, 20_000, rng)
+    scores = np.abs(evaluate_unit_chains(X, W, b1, C).T @ lam)
+    assert scores.max() <= result.max_score * (1 + EXACT)
+
+
+@pytest.mark.parametrize(("depth", "d"), [(2, 1), (3, 1), (4, 1), (2, 2), (2, 3)])
+def test_ties_duplicates_and_far_data(depth, d):
+    """Grid data with repeated points (merged, lambda summed), collinear points in 2-D
+    and 3-D, shifted far from the origin (1e3: brute force loses ~3 digits there)."""
+    rng = np.random.default_rng(depth + 10 * d)
+    n = 8 if depth < 4 else 7
+    X = rng.integers(-2, 3, size=(n, d)).astype(float)
+    X[1] = X[0]  # an exact duplicate
+    if d >= 2:
+        X[2:5] = X[0] + np.outer([1.0, 2.0, 3.0], np.ones(d))  # collinear with X[0]
+    X = X + 1e3
+    lam = dual(rng, n)
+    result = price(X, lam, depth)
+    assert result.max_score == pytest.approx(dictionary_max(X, lam, depth), rel=EXACT)
+    check_chains(X, lam, result, depth)
+
+
+@pytest.mark.parametrize(("depth", "d"), [(2, 1), (3, 1), (4, 1), (2, 2)])
+def test_count_beyond_the_number_of_chains(depth, d):
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(3, d))
+    lam = dual(rng, 3)
+    result = price(X, lam, depth, count=10_000)
+    assert 1 <= len(result.scores) < 10_000
+    keys = np.round(np.column_stack([result.W, result.b1, result.C]), 9)
+    assert len(np.unique(keys, axis=0)) == len(keys)  # no chain twice
+    check_chains(X, lam, result, depth)
+
+
+def test_all_points_identical_score_zero():
+    result = price_line(np.ones((4, 1)), np.array([1.0, -1.0, 2.0, -2.0]), 3, 5)
+    assert result.max_score == 0.0
+
+
+def test_residual_is_centred():
+    """1.lambda = 0 for a dual vector; a residual with a mean is centred first."""
+    rng = np.random.default_rng(2)
+    X, lam = rng.normal(size=(6, 1)), dual(rng, 6)
+    assert price_line(X, lam + 3.0, 3, 1).max_score == pytest.approx(
+        price_line(X, lam, 3, 1).max_score, rel=1e-12
+    )
+
+
+def test_supported_cases_and_errors():
+    assert supports(1, 2) and supports(1, 3) and supports(1, 4)
+    assert supports(2, 2) and supports(5, 2)
+    assert not supports(1, 5) and not supports(2, 3)
+    X = np.arange(4.0)[:, None]
+    with pytest.raises(NotImplementedError, match="depth 5"):
+        price_line(X, np.array([1.0, -1, 1, -1]), 5, 1)
+    with pytest.raises(ValueError, match="one-dimensional"):
+        price_line(np.ones((4, 2)), np.zeros(4), 3, 1)
+    with pytest.raises(ValueError, match="residual"):
+        price_line(X, np.zeros(3), 3, 1)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    points=st.lists(st.integers(-6, 6), min_size=3, max_size=9),
+    seed=st.integers(0, 2**16),
+    depth=st.sampled_from([2, 3, 4]),
+    shift=st.floats(-50, 50),
+    stretch=st.floats(0.1, 10),
+)
+def test_invariant_under_affine_maps_of_the_line(points, seed, depth, shift, stretch):
+    """x -> shift + stretch*x scales every unit chain's values by stretch (chains map
+    to chains), and x -> -x maps chains to chains: the maximum follows exactly."""
+    X = np.array(points, dtype=float)[:, None]
+    lam = dual(np.random.default_rng(seed), len(X))
+    base = price_line(X, lam, depth, 1).max_score
+    moved = price_line(shift + stretch * X, lam, depth, 1).max_score
+    mirrored = price_line(-X, lam, depth, 1).max_score
+    assert moved == pytest.approx(stretch * base, rel=1e-9, abs=1e-12)
+    assert mirrored == pytest.approx(base, rel=1e-9, abs=1e-12)
+
+
+def test_depth4_vertex_fixed_by_three_kinks_jointly():
+    """A case (found by search) whose best depth-4 chain has no data point at its centre
+    a nor two data points symmetric about a: a is fixed by two kink points and one
+    boundary together.  Without that family the maximum found would be 17.5, not 18.0."""
+    X = np.array([-14.0, -10.0, -6.0, -5.0, -1.0, 13.0])[:, None]
+    lam = np.array([-0.442, -0.386, 1.646, -0.781, -0.986, 0.95])
+    lam -= lam.mean()
+    result = price_line(X, lam, 4, 3)
+    assert result.max_score == pytest.approx(dictionary_max(X, lam, 4), rel=EXACT)
+    a = -result.b1[0]
+    x = X[:, 0]
+    assert np.abs(x - a).min() > 1e-6  # no data point at the centre
+    assert np.abs((x[:, None] + x[None, :]) / 2 - a).min() > 1e-6  # nor a symmetric pair
+    check_chains(X, lam, result, 4)
