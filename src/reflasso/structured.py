@@ -29,7 +29,7 @@ import numpy as np
 from .chains import evaluate_unit_chains
 from .pricing import PricedChains
 
-CHUNK = 1 << 20  # candidates per vectorised chunk (a few arrays of 8 MB each)
+CHUNK = 1 << 17  # candidates per vectorised chunk (a few arrays of 8 MB each)
 KEY_DIGITS = 9  # chains whose unit-coordinate parameters agree to 1e-9 are one chain
 
 
@@ -79,16 +79,22 @@ class _Best:
         self.params = np.zeros((0, width))
         self.max = 0.0
 
-    def offer(self, scores: np.ndarray, params: np.ndarray) -> None:
-        scores = np.abs(np.asarray(scores, dtype=float).reshape(-1))
+    def offer(self, scores: np.ndarray, columns) -> None:
+        """Consider candidates with these scores; ``columns`` are their parameters, one
+        array per parameter, broadcastable to the scores' shape.  Only the kept
+        candidates' parameters are ever materialised."""
+        scores = np.abs(np.asarray(scores, dtype=float))
         if scores.size == 0:
             return
-        params = np.asarray(params, dtype=float).reshape(scores.size, -1)
-        self.max = max(self.max, float(scores.max()))
-        if scores.size > self.keep:
-            top = np.argpartition(scores, -self.keep)[-self.keep :]
-            scores, params = scores[top], params[top]
-        self.scores = np.concatenate([self.scores, scores])
+        flat = scores.reshape(-1)
+        self.max = max(self.max, float(flat.max()))
+        if flat.size > self.keep:
+            top = np.argpartition(flat, -self.keep)[-self.keep :]
+        else:
+            top = np.arange(flat.size)
+        picked = np.unravel_index(top, scores.shape)
+        params = np.stack([np.broadcast_to(c, scores.shape)[picked] for c in columns], axis=-1)
+        self.scores = np.concatenate([self.scores, flat[top]])
         self.params = np.concatenate([self.params, params])
         if self.scores.size > 2 * self.keep:
             top = np.argpartition(self.scores, -self.keep)[-self.keep :]
@@ -139,12 +145,14 @@ class _Line:
         self.S1 = np.concatenate([zero, np.cumsum(lam * u, axis=1)], axis=1).ravel()
         self.keys = (u + self.OFFSET * np.arange(rows)[:, None]).ravel()
 
-    def index(self, values, row=0) -> np.ndarray:
+    def index(self, values, row=None) -> np.ndarray:
         """Number of points of the row below each value (a split index for it)."""
+        if row is None:
+            return np.searchsorted(self.keys, values)
         found = np.searchsorted(self.keys, values + self.OFFSET * row) - self.n * row
         return np.clip(found, 0, self.n)
 
-    def region_sum(self, lo, hi, point, split=None, row=0) -> np.ndarray:
+    def region_sum(self, lo, hi, point, split=None, row=None) -> np.ndarray:
         """sum over lo <= i < hi of lambda_i |u_i - point|, in O(1) per entry.
 
         ``split`` is any index with u[:split] <= point <= u[split:] (found if omitted);
@@ -153,14 +161,15 @@ class _Line:
         """
         if split is None:
             split = self.index(point, row)
-        base = (self.n + 1) * row
-        lo, hi, split = lo + base, hi + base, np.clip(split, lo, hi) + base
+        split = np.clip(split, lo, hi)
+        if row is not None:  # local indices of a batch -> positions in the flat sums
+            base = (self.n + 1) * row
+            lo, hi, split = lo + base, hi + base, split + base
         S0, S1 = self.S0, self.S1
-        below = point * (S0[split] - S0[lo]) - (S1[split] - S1[lo])
-        above = (S1[hi] - S1[split]) - point * (S0[hi] - S0[split])
-        return below + above
+        # below split: lambda (point - u); above: lambda (u - point)
+        return point * (2 * S0[split] - S0[lo] - S0[hi]) + S1[lo] + S1[hi] - 2 * S1[split]
 
-    def nearest_sum(self, bounds, points, splits=None, row=0) -> np.ndarray:
+    def nearest_sum(self, bounds, points, splits=None, row=None) -> np.ndarray:
         """sum_i lambda_i * (distance from u_i to the kink point of its region).
 
         Regions are separated by the index arrays ``bounds`` (non-decreasing, one fewer
@@ -174,7 +183,7 @@ class _Line:
             for r in range(len(points))
         )
 
-    def pair_sum(self, centre, radius, row=0) -> np.ndarray:
+    def pair_sum(self, centre, radius, row=None) -> np.ndarray:
         """lambda . g for g(u) = ||u - centre| - radius| (radius >= 0), nearest of two."""
         return self.nearest_sum(
             [self.index(centre, row)], [centre - radius, centre + radius], row=row
@@ -229,7 +238,7 @@ def _line_depth2(line: _Line, best: _Best) -> None:
     constant beyond them (1.lambda = 0), so a = u_j for some j."""
     u = line.u
     scores = line.region_sum(0, line.n, u, np.arange(line.n))
-    best.offer(scores, u[:, None])
+    best.offer(scores, [u])
 
 
 def _rows(n: int, width: int):
@@ -242,7 +251,7 @@ def _rows(n: int, width: int):
 def _line_depth3(line: _Line, best: _Best) -> None:
     """g = ||x - a| - c| = distance to the nearer of a - c and a + c (docs/pricing.md)."""
     for scores, centre, radius in _pair_candidates(line):
-        best.offer(scores, np.stack([centre, radius], axis=-1))
+        best.offer(scores, [centre, radius])
 
 
 def _pair_candidates(line: _Line):
@@ -291,62 +300,121 @@ def _depth4_anchored(line: _Line, best: _Best) -> None:
         z = np.abs(u - u[j])
         order = np.argsort(z, kind="stable")
         for scores, centre, radius in _pair_candidates(_Line(z[order], lam[order])):
-            best.offer(scores, np.stack(np.broadcast_arrays(u[j], centre, radius), axis=-1))
+            best.offer(scores, [u[j], centre, radius])
 
 
 def _depth4_midpoints(line: _Line, best: _Best) -> None:
-    """a = (u_j + u_k)/2 with radius t1 = (u_k - u_j)/2 kept; the other radius t2 is
-    swept: a depth-3 problem on z = |u - a| with one point fixed at t1."""
+    """a = (u_j + u_k)/2 with the radius t1 = (u_k - u_j)/2 kept; the other radius is
+    free: a depth-3 problem on z = |u - a| (sorted per line) with one point or the
+    centre at t1.  Each candidate needs one search; the others are known indices."""
     u, lam, n = line.u, line.lam, line.n
-    j, k = np.triu_indices(n, 1)
+    first, second = np.triu_indices(n, 1)
     step = max(1, CHUNK // (3 * n))
-    for start in range(0, len(j), step):
-        a = (u[j[start : start + step]] + u[k[start : start + step]]) / 2
-        t1 = (u[k[start : start + step]] - u[j[start : start + step]]) / 2
-        z = np.abs(u - a[:, None])
+    m = np.arange(n)
+    for start in range(0, len(first), step):
+        j, k = first[start : start + step], second[start : start + step]
+        a, t = (u[j] + u[k])[:, None] / 2, (u[k] - u[j])[:, None] / 2
+        z = np.abs(u - a)
         order = np.argsort(z, axis=1, kind="stable")
         z = np.take_along_axis(z, order, axis=1)
-        lines = _Line(z, lam[order])
-        row = np.arange(len(a))[:, None]
-        t = t1[:, None]
-        for centre, radius in [
-            (t, np.abs(z - t)),
-            ((t + z) / 2, np.abs(z - t) / 2),
-            (z, np.abs(z - t)),
-        ]:
-            centre, radius = np.broadcast_arrays(centre, radius)
-            scores = lines.pair_sum(centre, radius, row)
-            best.offer(scores, np.stack(np.broadcast_arrays(a[:, None], centre, radius), axis=-1))
+        lines, row = _Line(z, lam[order]), np.arange(len(j))[:, None]
+        at_t = lines.index(t, row)
+        below = z < t
+        # centre t1, points z_m and its mirror 2 t1 - z_m
+        mirror = 2 * t - z
+        found = lines.index(mirror, row)
+        scores = lines.nearest_sum(
+            [at_t],
+            [np.minimum(z, mirror), np.maximum(z, mirror)],
+            [np.where(below, m, found), np.where(below, found, m)],
+            row,
+        )
+        _offer_line(best, scores, a, t, np.abs(z - t))
+        # points t1 and z_m around their midpoint
+        centre = (t + z) / 2
+        scores = lines.nearest_sum(
+            [lines.index(centre, row)],
+            [np.minimum(z, t), np.maximum(z, t)],
+            [np.where(below, m, at_t), np.where(below, at_t, m)],
+            row,
+        )
+        _offer_line(best, scores, a, centre, np.abs(z - t) / 2)
+        # centre z_m, points t1 and its mirror 2 z_m - t1
+        mirror = 2 * z - t
+        found = lines.index(mirror, row)
+        scores = lines.nearest_sum(
+            [m],
+            [np.minimum(t, mirror), np.maximum(t, mirror)],
+            [np.where(below, found, at_t), np.where(below, at_t, found)],
+            row,
+        )
+        _offer_line(best, scores, a, z, np.abs(z - t))
+
+
+def _offer_line(best: _Best, scores, a, c2, c3) -> None:
+    best.offer(scores, [a, c2, c3])
 
 
 def _depth4_joint(line: _Line, best: _Best) -> None:
-    """Vertices with three data points on kinks and no data point at a or at two
-    points symmetric about a: two data points are kink points (zeros of g) and a third
-    is a boundary between nearest kink points."""
+    """Vertices with no data point at a nor two data points symmetric about a: two data
+    points u_j < u_k are kink points (zeros of g) and a third, u_m, is a boundary
+    between nearest kink points; a is fixed by the three together."""
     u, n = line.u, line.n
-    for j in _rows(n, n * n):
-        uj, uk, um = u[j][:, None, None], u[None, :, None], u[None, None, :]
-        pair = (np.arange(n)[None, :, None] > j[:, None, None]) & np.ones(n, bool)
-        # same side: u_j < u_k both right (or both left) of a, boundary at u_m
-        a = np.broadcast_to(((uj + uk) / 2 + um) / 2, pair.shape)
-        right = pair & (a <= uj)
-        left = pair & (a >= uk)
-        _offer4(line, best, a[right], (uj - a)[right], (uk - a)[right])
-        _offer4(line, best, a[left], (a - uj)[left], (a - uk)[left])
-        # opposite sides: u_j = a - t1 left, u_k = a + t2 right, boundary u_m = a -+ c2
-        c2 = (uk - uj) / 2
-        for a in (um + c2, um - c2):
-            a = np.broadcast_to(a, pair.shape)
-            inside = pair & (a >= uj) & (a <= uk)
-            _offer4(line, best, a[inside], (a - uj)[inside], (uk - a)[inside])
+    for rows in _rows(n, n * n):
+        j, k, m = np.nonzero(rows[:, None, None] < np.arange(n)[:, None] + 0 * np.arange(n))
+        j, k, m = rows[j], k, m
+        # same side: u_j, u_k both right (or both left) of a; u_m the other boundary
+        mid = (u[j] + u[k]) / 2
+        a = (mid + u[m]) / 2
+        right, left = a <= u[j], a >= u[k]
+        _offer_joint(line, best, j[right], k[right], m[right], a[right], "right")
+        _offer_joint(line, best, j[left], k[left], m[left], a[left], "left")
+        # opposite sides: u_j = a - tl left, u_k = a + tr right, u_m = a -+ c2
+        half = (u[k] - u[j]) / 2
+        for a, side in ((u[m] + half, "outer-left"), (u[m] - half, "outer-right")):
+            inside = (a >= u[j]) & (a <= u[k])
+            _offer_joint(line, best, j[inside], k[inside], m[inside], a[inside], side)
 
 
-def _offer4(line: _Line, best: _Best, a, t1, t2) -> None:
-    for start in range(0, len(a), CHUNK):
-        part = slice(start, start + CHUNK)
-        scores = line.chain4_sum(a[part], t1[part], t2[part])
-        low, high = _depth4_radii(t1[part], t2[part])
-        best.offer(scores, np.stack([a[part], (low + high) / 2, (high - low) / 2], axis=-1))
+def _offer_joint(line: _Line, best: _Best, j, k, m, a, side: str) -> None:
+    """Score joint vertices: data u_j, u_k are kink points, u_m a boundary."""
+    u = line.u
+    at_a = line.index(a)
+    rj, rk = 2 * a - u[j], 2 * a - u[k]  # their mirror images through a
+    at_rj, at_rk = line.index(rj), line.index(rk)
+    if side in ("right", "left"):
+        mid = (u[j] + u[k]) / 2
+        at_mid = line.index(mid)
+        if side == "right":  # mirrors rk < rj <= a <= u_j < u_k; bounds u_m, a, mid
+            bounds, points = [m, at_a, at_mid], [rk, rj, u[j], u[k]]
+            splits = [at_rk, at_rj, j, k]
+        else:  # u_j < u_k <= a <= rk < rj; bounds mid, a, u_m
+            bounds, points = [at_mid, at_a, m], [u[j], u[k], rk, rj]
+            splits = [j, k, at_rk, at_rj]
+        c2, c3 = np.abs(mid - a), (u[k] - u[j]) / 2
+    else:
+        c2 = (u[k] - u[j]) / 2
+        if side == "outer-left":  # a - c2 = u_m
+            bounds = [m, at_a, line.index(a + c2)]
+        else:  # a + c2 = u_m
+            bounds = [line.index(a - c2), at_a, m]
+        # radii tl = a - u_j, tr = u_k - a; the smaller one is the inner pair
+        inner_left = a - u[j] <= u[k] - a
+        points = [
+            np.where(inner_left, rk, u[j]),
+            np.where(inner_left, u[j], rk),
+            np.where(inner_left, rj, u[k]),
+            np.where(inner_left, u[k], rj),
+        ]
+        splits = [
+            np.where(inner_left, at_rk, j),
+            np.where(inner_left, j, at_rk),
+            np.where(inner_left, at_rj, k),
+            np.where(inner_left, k, at_rj),
+        ]
+        c3 = np.abs((u[k] - a) - (a - u[j])) / 2
+    scores = line.nearest_sum(bounds, points, splits)
+    _offer_line(best, scores, a, c2, c3)
 
 
 _LINE_FAMILIES = {2: _line_depth2, 3: _line_depth3, 4: _line_depth4}
@@ -383,71 +451,67 @@ def _frames(points: np.ndarray):
     n, d = points.shape
     combos = np.array(list(itertools.combinations(range(n + d), d - 2)), dtype=int)
     combos = combos.reshape(len(combos), d - 2)
-    frames = [(a, combo) for a in range(n) for combo in combos if a not in combo]
+    anchors = np.repeat(np.arange(n), len(combos))
+    spans = np.tile(combos, (n, 1))
+    keep = ~(spans == anchors[:, None]).any(axis=1)
+    anchors, spans = anchors[keep], spans[keep]
     step = max(1, CHUNK // (n + d))
-    for start in range(0, len(frames), step):
-        block = frames[start : start + step]
-        yield (
-            np.array([f[0] for f in block]),
-            np.array([f[1] for f in block]).reshape(len(block), d - 2),
-        )
+    for start in range(0, len(anchors), step):
+        yield anchors[start : start + step], spans[start : start + step]
 
 
 def _plane_bases(points, anchors, spans):
-    """Orthonormal bases (frames, d, 2) of the planes orthogonal to the fixed vectors;
-    frames whose fixed vectors are dependent are dropped (``valid``)."""
+    """Orthonormal bases B0, B1 (frames, d) of the planes orthogonal to the fixed
+    vectors; frames whose fixed vectors are dependent are dropped (``valid``)."""
     n, d = points.shape
+    if d == 2:
+        ones = np.ones(len(anchors), bool)
+        return np.tile([1.0, 0.0], (len(anchors), 1)), np.tile([0.0, 1.0], (len(anchors), 1)), ones
     vectors = np.concatenate([points, np.eye(d)])  # data points, then axes
     fixed = vectors[spans] - np.where(spans[..., None] < n, points[anchors][:, None, :], 0.0)
-    if d == 2:
-        return np.broadcast_to(np.eye(2), (len(anchors), 2, 2)), np.ones(len(anchors), bool)
     _, sing, vt = np.linalg.svd(fixed, full_matrices=True)
     valid = sing[:, -1] > 1e-10 * np.maximum(sing[:, 0], 1e-300)
-    return np.swapaxes(vt[:, d - 2 :, :], 1, 2), valid
+    return vt[:, d - 2, :], vt[:, d - 1, :], valid
 
 
 def _sweep(points, weights, anchors, spans, best: _Best) -> None:
     """Angular sweep in each frame's plane.
 
-    With w = B c (B the plane's basis, c in R^2) the score of the anchor's chain is
-    f(c) = sum_i lambda_i |c . v_i| / ||B c||_1 with v_i = B^T (x_i - x_a).  The sign of
-    c . v_i flips once as the angle of c runs over [0, pi), where c is orthogonal to
-    v_i; sorting those angles, cumulative sums of lambda_i s_i v_i give sum_i
-    lambda_i |c . v_i| at every candidate c orthogonal to some v_m.  Axes enter as
-    vectors with weight 0: they add candidates (w orthogonal to an axis) but no terms.
+    With w = c0 B0 + c1 B1 (B0, B1 an orthonormal basis of the plane) the score of the
+    anchor's chain is f(c) = sum_i lambda_i |c . v_i| / ||w||_1 with v_i the plane
+    coordinates of x_i - x_a.  The sign of c . v_i flips once as the angle of c runs
+    over [0, pi), where c is orthogonal to v_i; sorting those angles, cumulative sums
+    of lambda_i s_i v_i give sum_i lambda_i |c . v_i| at every candidate c orthogonal
+    to some v_m.  Axes enter as vectors with weight 0: they add candidates (w
+    orthogonal to an axis) but no terms.
     """
-    n, d = points.shape
-    bases, valid = _plane_bases(points, anchors, spans)
-    anchors, bases = anchors[valid], bases[valid]
+    d = points.shape[1]
+    B0, B1, valid = _plane_bases(points, anchors, spans)
+    anchors, B0, B1 = anchors[valid], B0[valid], B1[valid]
     if len(anchors) == 0:
         return
-    diffs = np.concatenate(
-        [
-            points[None, :, :] - points[anchors][:, None, :],
-            np.broadcast_to(np.eye(d), (len(anchors), d, d)),
-        ],
-        axis=1,
-    )  # (frames, n + d, d)
+    here = points[anchors]
+    # plane coordinates (frames, n + d) of x_i - x_a, then of the axes
+    v0 = np.concatenate([B0 @ points.T - (B0 * here).sum(1)[:, None], B0], axis=1)
+    v1 = np.concatenate([B1 @ points.T - (B1 * here).sum(1)[:, None], B1], axis=1)
     mass = np.concatenate([weights, np.zeros(d)])
-    v = np.einsum("fmd,fdk->fmk", diffs, bases)  # (frames, m, 2) plane coordinates
-    # c orthogonal to v_i: u_i = rot90(v_i), flipped to angle in [0, pi).  Just after
-    # that angle the sign of c . v_i is +1 if u_i was flipped and -1 otherwise.
-    normal = np.stack([-v[..., 1], v[..., 0]], axis=-1)
-    flip = (normal[..., 1] < 0) | ((normal[..., 1] == 0) & (normal[..., 0] < 0))
-    normal = np.where(flip[..., None], -normal, normal)
-    after = np.where(flip, 1.0, -1.0)
-    angle = np.arctan2(normal[..., 1], normal[..., 0])
-    order = np.argsort(angle, axis=1, kind="stable")
-    signed = (mass * after)[..., None] * v  # lambda_i s_i v_i (frames, m, 2)
-    signed = np.take_along_axis(signed, order[..., None], axis=1)
-    normal = np.take_along_axis(normal, order[..., None], axis=1)
+    # c orthogonal to v_i: n_i = rot90(v_i) = (-v1, v0), flipped to an angle in
+    # [0, pi).  Just after that angle c . v_i has sign +1 if n_i was flipped, else -1.
+    n0, n1 = -v1, v0
+    flip = (n1 < 0) | ((n1 == 0) & (n0 < 0))
+    n0, n1 = np.where(flip, -n0, n0), np.where(flip, -n1, n1)
+    order = np.argsort(np.arctan2(n1, n0), axis=1, kind="stable")
+    signed = mass * np.where(flip, 1.0, -1.0)  # lambda_i s_i, s_i the sign after
+    n0, n1 = np.take_along_axis(n0, order, 1), np.take_along_axis(n1, order, 1)
+    sorted_v0, sorted_v1 = np.take_along_axis(v0, order, 1), np.take_along_axis(v1, order, 1)
+    signed = np.take_along_axis(np.broadcast_to(signed, v0.shape), order, 1)
     # G just after the m-th angle: terms up to m have their "after" sign, the rest not.
-    G = 2 * np.cumsum(signed, axis=1) - signed.sum(axis=1, keepdims=True)
-    w = np.einsum("fdk,fmk->fmd", bases, normal)  # candidate first-layer weights
-    norm1 = np.abs(w).sum(axis=-1)
+    g0 = 2 * np.cumsum(signed * sorted_v0, 1) - (signed * sorted_v0).sum(1, keepdims=True)
+    g1 = 2 * np.cumsum(signed * sorted_v1, 1) - (signed * sorted_v1).sum(1, keepdims=True)
+    W = [B0[:, i, None] * n0 + B1[:, i, None] * n1 for i in range(d)]  # unnormalised w
+    norm1 = sum(np.abs(w) for w in W)
     ok = norm1 > 1e-12
-    scores = np.einsum("fmk,fmk->fm", normal, G) / np.where(ok, norm1, 1.0)
-    w = w / np.where(ok, norm1, 1.0)[..., None]
-    b = -np.einsum("fmd,fd->fm", w, points[anchors])
-    params = np.concatenate([w, b[..., None]], axis=-1)
-    best.offer(scores[ok], params[ok])
+    norm1 = np.where(ok, norm1, 1.0)
+    scores = np.where(ok, (n0 * g0 + n1 * g1) / norm1, 0.0)
+    offset = -(n0 * (B0 * here).sum(1)[:, None] + n1 * (B1 * here).sum(1)[:, None]) / norm1
+    best.offer(scores, [w / norm1 for w in W] + [offset])
