@@ -134,30 +134,40 @@ def curve_points(x, num: int = 801, margin: float = 0.05) -> np.ndarray:
 
 # ------------------------------------------------------------------------------ Lasso
 def fit_cv_lasso(X, y, depth: int, *, max_train: int | None, folds: int, n_betas: int,
-                 ratio: float, seed: int = 0):  # fmt: skip
+                 ratio: float, seed: int = 0, **fit_options):  # fmt: skip
     """Exact Lasso with beta chosen by K-fold cross-validated accuracy.
 
     The fit uses the first ``max_train`` rows (None: all): with rows in nested balanced
     order (``split_rows``) that is a balanced subsample, for the cases the exact solver
-    cannot certify on the whole training set in the time budget.  Returns (fit, cv table
-    with one row per beta).  Uncertified fits raise (``fit_lasso``), never come back.
+    cannot certify on the whole training set in the time budget.  Returns (the fit at the
+    chosen beta on those rows, a table with one row per beta); ``fit_options`` go to
+    ``fit_lasso``.  Uncertified fits raise ``NotCertifiedError``, never come back.
     """
-    from . import cross_validate_beta, fit_lasso
+    from .path import cross_validate_beta
 
     n = len(X) if max_train is None else min(int(max_train), len(X))
     X, y = np.asarray(X, float)[:n], np.asarray(y, float)[:n]
     cv = cross_validate_beta(
-        X, y, depth, n_betas=n_betas, ratio=ratio, folds=folds, seed=seed, scoring="accuracy"
+        X,
+        y,
+        depth,
+        folds=folds,
+        seed=seed,
+        scoring="accuracy",
+        refit=True,
+        n_betas=n_betas,
+        ratio=ratio,
+        **fit_options,
     )
-    fit = fit_lasso(X, y, depth=depth, beta=float(cv.best_beta))
     table = pd.DataFrame(
         {
             "beta": np.asarray(cv.betas, float),
-            "mean_score": np.asarray(cv.mean_scores, float),
-            "std_score": np.asarray(cv.std_scores, float),
+            "mean_accuracy": np.asarray(cv.mean_score, float),
+            "std_accuracy": np.asarray(cv.std_score, float),
         }
     )
     table["chosen"] = np.isclose(table["beta"], float(cv.best_beta), rtol=1e-12, atol=0)
+    fit = cv.refit
     return fit, table
 
 
