@@ -122,9 +122,13 @@ def test_texts_near_kinks_takes_the_largest_kinks_and_nearest_texts():
     )  # fmt: skip
     x = np.array([0.0, 0.2, 1.9, 4.0, 5.1])
     words = ["zero", "fifth", "almost two", "four", "five"]
-    near = texts_near_kinks(kinks, x, words, top=2, per_kink=1)
+    near = texts_near_kinks(kinks, x, words, top=2, per_kink=1, min_gap=0.0)
     assert list(near["texts"]) == ["five", "zero"]  # weight 3 first, then 0.1 merged (2.0)
     assert list(near["weight"]) == [3.0, 2.0]
+    # with a gap of half the range, the kink at 2.0 is too close to 0.1's label... and
+    # 0.1 to 5.0's? |5.0 - 0.1| = 4.9 >= 2.55, so both are kept; 2.0 is near neither
+    spaced = texts_near_kinks(kinks, x, words, top=3, per_kink=1, min_gap=0.5)
+    assert list(spaced["texts"]) == ["five", "zero"]  # 2.0 is within 2.55 of 0.1
 
 
 # ------------------------------------------------------------------------------- Lasso
@@ -136,9 +140,9 @@ def test_cv_lasso_fits_the_chosen_beta_on_the_first_rows(monkeypatch):
     seen = {}
     real = reflasso.path.cross_validate_beta
 
-    def spy(X, y, depth, **options):
-        seen.update(n=len(X), depth=depth, **options)
-        return real(X, y, depth, **options)
+    def spy(X, y, depth, betas, **options):
+        seen.update(n=len(X), depth=depth, betas=betas, **options)
+        return real(X, y, depth, betas, **options)
 
     monkeypatch.setattr(reflasso.path, "cross_validate_beta", spy)
     rng = np.random.default_rng(3)
@@ -148,6 +152,10 @@ def test_cv_lasso_fits_the_chosen_beta_on_the_first_rows(monkeypatch):
     assert seen["n"] == 12 and seen["folds"] == 3 and seen["scoring"] == "accuracy"
     assert len(fit.X) == 12 and np.array_equal(fit.X, X[:12])
     assert len(table) == 4 and table["chosen"].sum() == 1
+    # beta_max (the constant fit) is not on the grid; the grid is geometric down to 0.1 of it
+    beta_max = reflasso.path.beta_grid(X[:12], y[:12], 2, n_betas=5, ratio=0.1)[0]
+    assert table["beta"].max() < beta_max
+    assert table["beta"].min() == pytest.approx(0.1 * beta_max, rel=1e-12)
     assert fit.beta == table.loc[table["chosen"], "beta"].item()
     assert fit.certificate()["ok"]
 

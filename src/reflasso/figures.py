@@ -327,6 +327,7 @@ def llm_figure(curves, data, kinks, labels) -> plt.Figure:
     for r, reduction in enumerate(reductions):
         texts = data[data["reduction"] == reduction]
         jitter = rng.uniform(-0.15, 0.15, len(texts))
+        alpha = 0.25 if len(texts) > 300 else 0.7  # thousands of texts overlap
         for c, depth in enumerate(depths):
             ax = axes[r, c]
             for label, colour in CLASS_COLOURS.items():
@@ -334,8 +335,8 @@ def llm_figure(curves, data, kinks, labels) -> plt.Figure:
                 ax.scatter(
                     texts["x1"][mine],
                     texts["y"][mine] + jitter[mine],
-                    s=3,
-                    alpha=0.25,
+                    s=4,
+                    alpha=alpha,
                     color=colour,
                     linewidths=0,
                     label=f"training texts, label {label:+d}",
@@ -400,21 +401,20 @@ def llm_learning_curve_figure(runs) -> plt.Figure:
     figure, axes = _panels(1, 2, width=5.2, height=4.0)
     ax = axes[0, 0]
     curve = runs[runs["setting"] == curve_setting]
+    repeated = curve.groupby("model")["n_train"].nunique() > 1  # models on the curve
+    curve = curve[curve["model"].isin(repeated[repeated].index)]
     stats = curve.groupby(["model", "n_train"]).agg(
         mean=("test", "mean"), sd=("test", "std"), n_fit=("n_fit", "max")
     )
     for model in _model_order(curve["model"]):
         rows = stats.loc[model].reset_index()
-        subsampled = rows["n_fit"] < rows["n_train"]
         line = ax.errorbar(rows["n_train"], rows["mean"], yerr=rows["sd"].fillna(0), marker="o",
                            markersize=4, capsize=2, linewidth=1.1, label=model)  # fmt: skip
-        if subsampled.any():
-            ax.scatter(rows["n_train"][subsampled], rows["mean"][subsampled], s=70,
-                       facecolors="none", edgecolors=line[0].get_color(), zorder=6)  # fmt: skip
-            for row in rows[subsampled].itertuples():
-                ax.annotate(f"fit on {int(row.n_fit)}", (row.n_train, row.mean), fontsize=6,
-                            xytext=(4, -8), textcoords="offset points")  # fmt: skip
+        _mark_subsampled(ax, rows.assign(x=rows["n_train"], y=rows["mean"]), line[0].get_color())
     ax.set_xscale("log")
+    sizes = sorted(curve["n_train"].unique())
+    ax.set_xticks(sizes, [str(n) for n in sizes])
+    ax.minorticks_off()
     ax.set_xlabel("training texts n (balanced)")
     ax.set_ylabel("test accuracy (mean +- sd over splits)")
     ax.set_title(f"learning curve, {curve_setting}")
@@ -425,11 +425,15 @@ def llm_learning_curve_figure(runs) -> plt.Figure:
     settings = sorted(full["setting"].unique())
     offsets = np.linspace(-0.25, 0.25, len(settings)) if len(settings) > 1 else [0.0]
     for offset, setting in zip(offsets, settings, strict=True):
-        stats = full[full["setting"] == setting].groupby("model")["test"].agg(["mean", "std"])
-        present = [m for m in models if m in stats.index]
-        position = [models.index(m) + offset for m in present]
-        ax.errorbar(stats.loc[present, "mean"], position, xerr=stats.loc[present, "std"].fillna(0),
-                    fmt="o", markersize=4, capsize=2, label=setting)  # fmt: skip
+        stats = full[full["setting"] == setting].groupby("model").agg(
+            mean=("test", "mean"), sd=("test", "std"), n_fit=("n_fit", "max"),
+            n_train=("n_train", "max"))  # fmt: skip
+        stats = stats.loc[[m for m in models if m in stats.index]]
+        stats["position"] = [models.index(m) + offset for m in stats.index]
+        dots = ax.errorbar(stats["mean"], stats["position"], xerr=stats["sd"].fillna(0), fmt="o",
+                           markersize=4, capsize=2, label=setting)  # fmt: skip
+        _mark_subsampled(ax, stats.rename(columns={"mean": "x", "position": "y"}),
+                         dots[0].get_color())  # fmt: skip
     ax.set_yticks(range(len(models)), models, fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel("test accuracy (mean +- sd over splits)")
@@ -439,6 +443,17 @@ def llm_learning_curve_figure(runs) -> plt.Figure:
     figure.suptitle("llm-embeddings: accuracy on held-out texts", y=1.0)
     figure.tight_layout()
     return figure
+
+
+def _mark_subsampled(ax, rows: pd.DataFrame, colour) -> None:
+    """Open circle and "fit on n" where a model saw fewer texts (n_fit) than n_train."""
+    sub = rows[rows["n_fit"] < rows["n_train"]]
+    if sub.empty:
+        return
+    ax.scatter(sub["x"], sub["y"], s=80, facecolors="none", edgecolors=colour, zorder=6)
+    for row in sub.itertuples():
+        ax.annotate(f"fit on {int(row.n_fit)}", (row.x, row.y), fontsize=6, xytext=(5, -9),
+                    textcoords="offset points")  # fmt: skip
 
 
 def _model_order(models) -> list[str]:

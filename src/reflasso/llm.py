@@ -135,7 +135,8 @@ def curve_points(x, num: int = 801, margin: float = 0.05) -> np.ndarray:
 # ------------------------------------------------------------------------------ Lasso
 def fit_cv_lasso(X, y, depth: int, *, max_train: int | None, folds: int, n_betas: int,
                  ratio: float, seed: int = 0, **fit_options):  # fmt: skip
-    """Exact Lasso with beta chosen by K-fold cross-validated accuracy.
+    """Exact Lasso with beta chosen by K-fold cross-validated accuracy over ``n_betas``
+    values from below beta_max down to ``ratio * beta_max`` (geometric).
 
     The fit uses the first ``max_train`` rows (None: all): with rows in nested balanced
     order (``split_rows``) that is a balanced subsample, for the cases the exact solver
@@ -143,21 +144,14 @@ def fit_cv_lasso(X, y, depth: int, *, max_train: int | None, folds: int, n_betas
     chosen beta on those rows, a table with one row per beta); ``fit_options`` go to
     ``fit_lasso``.  Uncertified fits raise ``NotCertifiedError``, never come back.
     """
-    from .path import cross_validate_beta
+    from .path import beta_grid, cross_validate_beta
 
     n = len(X) if max_train is None else min(int(max_train), len(X))
     X, y = np.asarray(X, float)[:n], np.asarray(y, float)[:n]
+    # the grid's first value, beta_max, gives the constant fit (chance accuracy): skip it
+    betas = beta_grid(X, y, depth, n_betas=n_betas + 1, ratio=ratio, **fit_options)[1:]
     cv = cross_validate_beta(
-        X,
-        y,
-        depth,
-        folds=folds,
-        seed=seed,
-        scoring="accuracy",
-        refit=True,
-        n_betas=n_betas,
-        ratio=ratio,
-        **fit_options,
+        X, y, depth, betas, folds=folds, seed=seed, scoring="accuracy", refit=True, **fit_options
     )
     table = pd.DataFrame(
         {
@@ -225,10 +219,12 @@ def lasso_kinks(fit, x_train, tol: float) -> pd.DataFrame:
     )
 
 
-def texts_near_kinks(kinks: pd.DataFrame, x_train, texts, *, top: int = 5,
-                     per_kink: int = 2) -> pd.DataFrame:  # fmt: skip
-    """The ``per_kink`` training texts nearest to each of the ``top`` kinks of largest
-    total weight (kinks at the same place are merged): what the figure writes."""
+def texts_near_kinks(kinks: pd.DataFrame, x_train, texts, *, top: int = 5, per_kink: int = 2,
+                     min_gap: float = 0.04) -> pd.DataFrame:  # fmt: skip
+    """The ``per_kink`` training texts nearest to each of the ``top`` largest kinks: what
+    the figure writes.  Kinks at one place are merged (their weights add up); a kink
+    closer than ``min_gap`` times the data range to a larger chosen one is skipped, so
+    that the written words do not overlap."""
     columns = ["position", "weight", "kind", "texts"]
     if kinks.empty:
         return pd.DataFrame(columns=columns)
@@ -237,13 +233,28 @@ def texts_near_kinks(kinks: pd.DataFrame, x_train, texts, *, top: int = 5,
         kinks.assign(place=kinks["position"].round(9))
         .groupby("place", as_index=False)
         .agg(position=("position", "first"), weight=("weight", "sum"), kind=("kind", "first"))
-        .nlargest(top, "weight")
+        .sort_values("weight", ascending=False, kind="stable")
     )
+    gap = min_gap * float(np.ptp(x_train))
+    chosen = []
+    for row in merged.itertuples():
+        if len(chosen) < top and all(abs(row.position - c.position) >= gap for c in chosen):
+            chosen.append(row)
     words = [
-        ", ".join(str(texts[i]) for i in np.argsort(np.abs(x_train - p), kind="stable")[:per_kink])
-        for p in merged["position"]
+        ", ".join(
+            str(texts[i])
+            for i in np.argsort(np.abs(x_train - c.position), kind="stable")[:per_kink]
+        )
+        for c in chosen
     ]
-    return merged[["position", "weight", "kind"]].assign(texts=words).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "position": [c.position for c in chosen],
+            "weight": [c.weight for c in chosen],
+            "kind": [c.kind for c in chosen],
+            "texts": words,
+        }
+    )
 
 
 # ------------------------------------------------------------------------------ tables
