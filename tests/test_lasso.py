@@ -189,3 +189,96 @@ def test_fast_path_closes_the_duality_gap_on_a_large_exact_dictionary():
     assert fit.solver_info["relative_gap"] <= 1e-10
     # exact-to-rounding solution: the dual constraint is tight to ~1e-12, allow 1e-9
     assert fit.certificate(n_random=2000)["kkt_max"] <= 1 + 1e-9
+
+
+# ------------------------------------------------ column generation, paths, CV (issue 9)
+
+
+def labelled_problem(n, d, seed, noise=0.1):
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1, 1, size=(n, d))
+    return X, rng.choice([-1.0, 1.0], size=n) + noise * rng.normal(size=n)
+
+
+@pytest.mark.parametrize(
+    ("n", "d", "depth"), [(12, 1, 2), (10, 1, 3), (7, 1, 4), (9, 2, 2), (8, 2, 3)]
+)
+def test_column_generation_agrees_with_the_materialised_dictionary(n, d, depth):
+    X, y = labelled_problem(n, d, seed=n + 10 * d + depth)
+    tol = 1e-9
+    generated = fit_lasso(X, y, depth=depth, beta=0.01, solver="generate", tol=tol, n_random=500)
+    stored = fit_lasso(X, y, depth=depth, beta=0.01, solver="fast", tol=tol, n_random=500)
+    assert generated.dictionary.kind == "generated" and stored.dictionary.kind == "exact"
+    cert = generated.certificate(n_random=500, tol=tol)
+    assert cert["ok"] and cert["kkt_scope"] == "all chains"
+    # both are certified to relative duality gap <= tol, so objectives agree to 1e-8
+    assert generated.objective == pytest.approx(stored.objective, rel=1e-8)
+    # the fitted values are unique; ||f1 - f2||^2 <= 2 (gap1 + gap2) bounds the difference
+    gaps = sum(f.certificate(n_random=500, tol=tol)["relative_gap"] for f in (generated, stored))
+    bound = np.sqrt(2 * gaps * stored.objective) + 1e-9
+    fitted = [f.predict(X) for f in (generated, stored)]
+    assert np.linalg.norm(fitted[0] - fitted[1]) <= bound
+    # the generated dictionary holds the active chains with their meaning
+    assert generated.n_active == generated.dictionary.size
+    assert (generated.dictionary.meaning["vertex_residual"] <= 1e-8).all()
+
+
+def test_uncertified_fit_raises_unless_allowed():
+    from reflasso.lasso import NotCertifiedError
+
+    X = np.array([[0.0], [1.0], [2.5], [4.0], [5.0], [7.0]])
+    y = np.array([0.0, 2.0, -1.0, 3.0, 0.0, 1.0])
+    single = Dictionary(2, np.array([[1.0]]), np.array([-0.0]), np.zeros((1, 0)), "single")
+    with pytest.raises(NotCertifiedError, match="random_max"):
+        fit_lasso(X, y, depth=2, beta=0.05, dictionary=single, n_random=2000)
+    with pytest.warns(RuntimeWarning, match="not certified"):
+        fit = fit_lasso(
+            X, y, depth=2, beta=0.05, dictionary=single, n_random=2000, allow_uncertified=True
+        )
+    assert not fit.certificate(n_random=2000)["ok"]
+
+
+@pytest.mark.slow
+def test_issue_case_1d_depth3_n500_is_certified():
+    # issue 9: this fit used to come back uncertified without a word (kkt_max 1.0017)
+    rng = np.random.default_rng(500)
+    X = rng.uniform(-1, 1, size=(500, 1))
+    y = rng.choice([-1.0, 1.0], size=500) + 0.1 * rng.normal(size=500)
+    fit = fit_lasso(X, y, depth=3, beta=0.01, n_random=2000)
+    cert = fit.certificate(n_random=2000)
+    assert cert["ok"] and cert["kkt_scope"] == "all chains", cert
+    assert cert["kkt_max"] <= 1 + 1e-5 and cert["relative_gap"] <= 1e-5
+
+
+def test_path_objective_is_monotone_and_warm_start_equals_cold_fit():
+    from reflasso.path import lasso_path
+
+    X, y = labelled_problem(12, 1, seed=3)
+    path = lasso_path(X, y, 3, n_betas=6, ratio=1e-2, solver="generate", n_random=200)
+    betas = [f.beta for f in path]
+    assert betas == sorted(betas, reverse=True) and len(path) == 6
+    assert path[0].n_active == 0  # the grid starts at beta_max
+    objectives = [f.objective for f in path]
+    # the optimal value is non-decreasing in beta; 1e-9 relative covers rounding
+    assert all(a >= b * (1 - 1e-9) for a, b in zip(objectives, objectives[1:], strict=False))
+    cold = fit_lasso(X, y, depth=3, beta=path[-1].beta, solver="generate", n_random=200)
+    assert path[-1].objective == pytest.approx(cold.objective, rel=1e-8)
+
+
+def test_cross_validation_uses_only_the_training_folds():
+    from reflasso.path import cross_validate_beta
+
+    X, y = labelled_problem(15, 1, seed=4)
+    betas = np.geomspace(1.0, 0.01, 4)
+    first = cross_validate_beta(X, y, 2, betas, folds=3, seed=1, n_random=100)
+    assert first.best_beta in first.betas and first.refit.beta == first.best_beta
+    assert first.fold_scores.shape == (3, 4)
+    # changing the labels of fold 0 leaves the predictions for fold 0 unchanged: the
+    # models that predict them never saw those labels
+    held = first.folds == 0
+    changed = y.copy()
+    changed[held] += 5.0
+    second = cross_validate_beta(X, changed, 2, betas, folds=3, seed=1, n_random=100)
+    assert np.array_equal(second.folds, first.folds)
+    np.testing.assert_allclose(second.predictions[held], first.predictions[held], rtol=0, atol=1e-9)
+    assert not np.allclose(second.predictions[~held], first.predictions[~held])

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reflasso import structured
 from reflasso.certificate import random_unit_chains
 from reflasso.chains import evaluate_unit_chains
 from reflasso.dictionary import build_dictionary
@@ -121,7 +122,7 @@ def test_supported_cases_and_errors():
     X = np.arange(4.0)[:, None]
     with pytest.raises(NotImplementedError, match="depth 5"):
         price_line(X, np.array([1.0, -1, 1, -1]), 5, 1)
-    with pytest.raises(ValueError, match="one-dimensional"):
+    with pytest.raises(NotImplementedError, match="one-dimensional"):
         price_line(np.ones((4, 2)), np.zeros(4), 3, 1)
     with pytest.raises(ValueError, match="residual"):
         price_line(X, np.zeros(3), 3, 1)
@@ -161,3 +162,51 @@ def test_depth4_vertex_fixed_by_three_kinks_jointly():
     assert np.abs(x - a).min() > 1e-6  # no data point at the centre
     assert np.abs((x[:, None] + x[None, :]) / 2 - a).min() > 1e-6  # nor a symmetric pair
     check_chains(X, lam, result, 4)
+
+
+@pytest.mark.parametrize(
+    ("depth", "d", "n"), [(2, 1, 9), (3, 1, 9), (4, 1, 9), (2, 2, 8), (2, 3, 6)]
+)
+def test_every_candidate_is_scored_as_its_chain(monkeypatch, depth, d, n):
+    """Every candidate of every family (not only the winners) gets the score of the chain
+    it stands for: a formula slip in a family that rarely wins would otherwise go
+    unnoticed.  Checked in the unit coordinates the families work in, to 1e-12."""
+    seen = []
+    original = structured._Best.offer
+
+    def spy(self, scores, columns, valid=None):
+        scores = np.asarray(scores, dtype=float)
+        keep = np.ones(scores.shape, bool) if valid is None else valid
+        params = [np.broadcast_to(c, scores.shape)[keep] for c in columns]
+        seen.append((scores[keep], np.stack(params, axis=-1)))
+        original(self, scores, columns, valid)
+
+    monkeypatch.setattr(structured._Best, "offer", spy)
+    rng = np.random.default_rng(depth + 3 * d)
+    X = np.round(rng.normal(size=(n, d)), 1)  # rounding makes ties likely
+    lam = dual(rng, n)
+    price(X, lam, depth)
+    points, weights, _, _ = structured._merged(X, lam)
+    scores = np.concatenate([s for s, _ in seen])
+    params = np.concatenate([p for _, p in seen])
+    if d == 1:
+        W, b1, C = np.ones((len(params), 1)), -params[:, 0], params[:, 1:]
+    else:
+        W, b1, C = params[:, :d], params[:, d], np.zeros((len(params), 0))
+    assert (C >= 0).all()
+    np.testing.assert_allclose(np.abs(W).sum(axis=1), 1.0, rtol=1e-12)
+    direct = evaluate_unit_chains(points, W, b1, C).T @ weights
+    np.testing.assert_allclose(np.abs(scores), np.abs(direct), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("d", [2, 3])
+def test_data_of_lower_dimension(d):
+    """Points on a line in 2-D (the 'simulated' experiment: second coordinate zero) or
+    on a plane in 3-D: frames with dependent vectors are skipped, nothing else changes."""
+    rng = np.random.default_rng(40 + d)
+    t = rng.normal(size=(8, d - 1))
+    X = np.column_stack([t, np.zeros(8) if d == 2 else t.sum(axis=1)])
+    lam = dual(rng, 8)
+    result = price_depth2(X, lam, 5)
+    assert result.max_score == pytest.approx(dictionary_max(X, lam, 2), rel=EXACT)
+    check_chains(X, lam, result, 2)

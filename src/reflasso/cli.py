@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
+from pathlib import Path
 
 from .io import DataError, load_xy
 
@@ -15,18 +17,70 @@ def _fit(args) -> None:
     from .lasso import fit_lasso
 
     X, y = load_xy(args.data)
-    fit = fit_lasso(
-        X, y, depth=args.depth, beta=args.beta, dictionary=args.dictionary, solver=args.solver
-    )
+    options = {
+        "dictionary": args.dictionary,
+        "solver": args.solver,
+        "tol": args.tol,
+        "max_memory": args.max_memory,
+        "allow_uncertified": args.allow_uncertified,
+        "device": args.device,
+    }
+    beta = args.beta
+    if args.cv:
+        from .path import cross_validate_beta
+
+        cv = cross_validate_beta(X, y, args.depth, folds=args.cv, refit=False, **options)
+        _write_table(
+            args.out, "cv.csv", {"beta": cv.betas, "mse": cv.mean_score, "std": cv.std_score}
+        )
+        beta = cv.best_beta
+        log.info("cross-validation (%d folds) picks beta = %.6g", args.cv, beta)
+    if beta is None:
+        raise ValueError("--beta is required unless --cv chooses it")
+    if args.path:
+        from .path import lasso_path
+
+        path = lasso_path(X, y, args.depth, n_betas=args.path, **options)
+        rows = [(f.beta, f.objective, f.n_active, *_cert(f, args.tol)) for f in path]
+        names = ("beta", "objective", "n_active", "kkt_max", "random_max", "certified")
+        _write_table(args.out, "path.csv", dict(zip(names, zip(*rows, strict=True), strict=True)))
+    fit = fit_lasso(X, y, depth=args.depth, beta=beta, **options)
     fit.save(args.out)
     log.info(
         "objective %.10g, %d active of %d columns, certificate %s -> %s",
         fit.objective,
         fit.n_active,
         fit.dictionary.size,
-        fit.certificate(),
+        fit.certificate(tol=args.tol),
         args.out,
     )
+
+
+def _cert(fit, tol: float) -> tuple:
+    cert = fit.certificate(tol=tol)  # computed at fit time with this tol: cached
+    return cert["kkt_max"], cert["random_max"], cert["ok"]
+
+
+def _write_table(directory, name: str, columns: dict) -> None:
+    import pandas as pd
+
+    from .io import write_text_atomic
+
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    write_text_atomic(Path(directory) / name, pd.DataFrame(columns).to_csv(index=False))
+
+
+def parse_bytes(text: str) -> float:
+    """'4GB', '500MB', '2e9' -> bytes (decimal units; KiB/MiB/GiB binary)."""
+    units = {"": 1, "B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12}
+    units |= {"KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+    match = re.fullmatch(r"\s*([0-9.]+(?:e[0-9]+)?)\s*([A-Za-z]*)\s*", str(text))
+    if not match or match.group(2).upper() not in units:
+        raise argparse.ArgumentTypeError(f"not a size in bytes: {text!r} (e.g. 4GB, 500MB)")
+    value = float(match.group(1)) * units[match.group(2).upper()]
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"size must be positive: {text!r}")
+    return value
 
 
 def _train(args) -> None:
@@ -62,9 +116,15 @@ def build_parser() -> argparse.ArgumentParser:
     fit = commands.add_parser("fit", help="solve the convex Lasso of a deep |.| network")
     fit.add_argument("--data", required=True, help=".npz with X, y or .csv with x1..xd, y")
     fit.add_argument("--depth", type=int, required=True, help="number of weight layers L >= 2")
-    fit.add_argument("--beta", type=float, required=True, help="regularisation strength > 0")
+    fit.add_argument("--beta", type=float, help="regularisation strength > 0 (or --cv)")
     fit.add_argument("--dictionary", default="exact", help="exact, closed-form or sampled")
-    fit.add_argument("--solver", default="auto", help="auto, clarabel or fast")
+    fit.add_argument("--solver", default="auto", help="auto, generate, fast or clarabel")
+    fit.add_argument("--tol", type=float, default=1e-5, help="certificate/stopping slack")
+    fit.add_argument("--max-memory", type=parse_bytes, default=4e9, help="bytes, e.g. 4GB")
+    fit.add_argument("--allow-uncertified", action="store_true", help="warn, do not fail")
+    fit.add_argument("--device", default="cpu", help="pricing oracle: cpu, cuda or auto")
+    fit.add_argument("--path", type=int, default=0, metavar="N", help="write path.csv (N betas)")
+    fit.add_argument("--cv", type=int, default=0, metavar="K", help="choose beta by K-fold CV")
     fit.add_argument("--out", required=True, help="output folder")
     fit.set_defaults(run=_fit)
 

@@ -332,7 +332,8 @@ def fit_lasso(
         columns = DictionaryColumns(dictionary, X)
         exact_max = info["oracle_max"] * beta
     else:
-        dictionary_options.setdefault("max_bytes", max_memory / 2)
+        if isinstance(dictionary, str) and dictionary != "sampled":
+            dictionary_options.setdefault("max_bytes", max_memory / 2)
         dictionary = _get_dictionary(X, depth, dictionary, dictionary_options)
         timing["dictionary"] = time.perf_counter() - start
         start = time.perf_counter()
@@ -361,7 +362,9 @@ def _choose_solver(X, depth, dictionary, solver, max_memory) -> str:
     """The solver "auto" stands for (see fit_lasso); checks "generate" is possible."""
     exact = isinstance(dictionary, str) and dictionary == "exact"
     if solver == "generate" and not exact:
-        raise ValueError("solver='generate' prices the whole exact dictionary: use dictionary='exact'")
+        raise ValueError(
+            "solver='generate' prices the whole exact dictionary: use dictionary='exact'"
+        )
     if solver != "auto":
         return solver
     if not exact:
@@ -372,8 +375,10 @@ def _choose_solver(X, depth, dictionary, solver, max_memory) -> str:
 
 
 def _uncertified(certificate: dict, solver: str, allow: bool) -> None:
-    scope = "over all unit chains" if certificate["kkt_scope"] == "all chains" else (
-        "over the fit's dictionary"
+    scope = (
+        "over all unit chains"
+        if certificate["kkt_scope"] == "all chains"
+        else ("over the fit's dictionary")
     )
     message = (
         f"the Lasso fit (solver {solver!r}) is not certified: kkt_max = "

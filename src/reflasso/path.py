@@ -47,7 +47,9 @@ def lasso_path(
     betas = np.sort(np.asarray(betas, dtype=float).ravel())[::-1]
     fits, previous = [], None
     for beta in betas:
-        previous = fit_lasso(X, y, depth=depth, beta=float(beta), warm_start=previous, **fit_options)
+        previous = fit_lasso(
+            X, y, depth=depth, beta=float(beta), warm_start=previous, **fit_options
+        )
         fits.append(previous)
     return fits
 

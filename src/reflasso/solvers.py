@@ -17,6 +17,7 @@ Both return (z, xi); objectives are always recomputed with ``lasso_objective``.
 
 from __future__ import annotations
 
+import logging
 import time
 import warnings
 
@@ -343,9 +344,11 @@ def _diverse_violators(columns, score, beta, count, pool=20, similar=0.99):
 # ------------------------------------------------------------- column generation
 
 
+log = logging.getLogger("reflasso")
+
 #: Generated chains off the support stay while |g(X) . r| >= KEEP * beta: they tend to
 #: come back (dropping at 0.8 cost rounds), and a larger set slows the exact solves.
-KEEP = 0.5
+KEEP = 0.9
 
 
 def solve_generated(
@@ -379,7 +382,7 @@ def solve_generated(
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
     n, d = X.shape
-    count = int(count or min(4 * n, 400))
+    count = int(count or min(n, 100))
     options = dict(price_options or {})
     y_mean = float(y.mean())
     centred_y = y - y_mean
@@ -400,7 +403,9 @@ def solve_generated(
         return (*empty, np.zeros(0), y_mean, info)
     W, b1, C = priced.W, priced.b1, priced.C
     if initial is not None and len(initial[1]):
-        W, b1, C = _unique_chains(*(np.concatenate(p) for p in zip(initial, (W, b1, C))))
+        W, b1, C = _unique_chains(
+            *(np.concatenate(p) for p in zip(initial, (W, b1, C), strict=True))
+        )
     previous = -1
     for rounds in range(1, max_rounds + 1):
         block = evaluate_unit_chains(X, W, b1, C)
@@ -418,6 +423,7 @@ def solve_generated(
             relative_gap=gap / max(primal, 1e-300),
             working_set=len(b1),
         )
+        log.debug("column generation round %d: %s", rounds, info)
         if priced.max_score <= beta * (1 + tol) and gap <= tol * primal:
             info["converged"] = True
             break

@@ -79,11 +79,14 @@ class _Best:
         self.params = np.zeros((0, width))
         self.max = 0.0
 
-    def offer(self, scores: np.ndarray, columns) -> None:
+    def offer(self, scores: np.ndarray, columns, valid=None) -> None:
         """Consider candidates with these scores; ``columns`` are their parameters, one
         array per parameter, broadcastable to the scores' shape.  Only the kept
-        candidates' parameters are ever materialised."""
+        candidates' parameters are ever materialised.  ``valid`` masks out entries
+        that are not chains."""
         scores = np.abs(np.asarray(scores, dtype=float))
+        if valid is not None:
+            scores = np.where(valid, scores, -1.0)
         if scores.size == 0:
             return
         flat = scores.reshape(-1)
@@ -92,6 +95,7 @@ class _Best:
             top = np.argpartition(flat, -self.keep)[-self.keep :]
         else:
             top = np.arange(flat.size)
+        top = top[flat[top] >= 0]
         picked = np.unravel_index(top, scores.shape)
         params = np.stack([np.broadcast_to(c, scores.shape)[picked] for c in columns], axis=-1)
         self.scores = np.concatenate([self.scores, flat[top]])
@@ -183,41 +187,15 @@ class _Line:
             for r in range(len(points))
         )
 
-    def pair_sum(self, centre, radius, row=None) -> np.ndarray:
-        """lambda . g for g(u) = ||u - centre| - radius| (radius >= 0), nearest of two."""
-        return self.nearest_sum(
-            [self.index(centre, row)], [centre - radius, centre + radius], row=row
-        )
-
-    def chain4_sum(self, a, t1, t2) -> np.ndarray:
-        """lambda . g for g(u) = min over t in {t1, t2} of ||u - a| - t| (depth 4).
-
-        With t1 <= t2 and c2 = (t1 + t2)/2 >= 0 the regions are split at a - c2, a,
-        a + c2 and measured to a - t2, a - t1, a + t1, a + t2 (docs/pricing.md).
-        """
-        t1, t2 = _depth4_radii(t1, t2)
-        c2 = (t1 + t2) / 2
-        bounds = [self.index(a - c2), self.index(a), self.index(a + c2)]
-        return self.nearest_sum(bounds, [a - t2, a - t1, a + t1, a + t2])
-
-
-def _depth4_radii(t1, t2):
-    """Sorted radii of a depth-4 chain with c2 = (t1 + t2)/2 >= 0 and c3 >= 0.
-
-    If t1 + t2 < 0 then c2 < 0 and ||z - c2| - c3| = |z - t2| for z >= 0 (up to a
-    constant when t2 < 0): the same as radii t2, t2 (or 0, 0).
-    """
-    low, high = np.minimum(t1, t2), np.maximum(t1, t2)
-    flat = low + high < 0
-    high = np.where(flat, np.maximum(high, 0.0), high)
-    return np.where(flat, high, low), high
-
 
 def price_line(X, residual, depth: int, count: int) -> PricedChains:
     """Exact pricing for one-dimensional data, depth 2, 3 or 4 (see the module doc)."""
     X, lam = _checked(X, residual)
     if X.shape[1] != 1:
-        raise ValueError(f"price_line needs one-dimensional data, got d={X.shape[1]}")
+        raise NotImplementedError(
+            f"price_line is for one-dimensional data, got d={X.shape[1]} "
+            "(price_depth2 handles depth 2 in any dimension)"
+        )
     if depth not in _LINE_FAMILIES:
         raise NotImplementedError(f"no structured 1-D pricing for depth {depth}")
     u, weights, center, scale = _merged(X, lam)
@@ -274,12 +252,12 @@ def _pair_candidates(line: _Line):
             [np.where(near_left, k, mirror_at), np.where(near_left, mirror_at, k)],
         )
         yield scores, *np.broadcast_arrays(a, np.abs(u - a))
-    for j in _rows(n, n):
-        others = k[j[0] :]  # pairs j < k only: rows start at the block's first index
-        a = (u[j][:, None] + u[others]) / 2
-        scores = line.nearest_sum([line.index(a)], [u[j][:, None], u[others]], [j[:, None], others])
-        keep = others > j[:, None]
-        yield scores[keep], a[keep], (u[others] - a)[keep]
+    for rows in _rows(n, n):
+        pair, others = _ragged(rows + 1, np.full_like(rows, n))  # pairs j < k
+        j = rows[pair]
+        a = (u[j] + u[others]) / 2
+        scores = line.nearest_sum([line.index(a)], [u[j], u[others]], [j, others])
+        yield scores, a, u[others] - a
 
 
 def _line_depth4(line: _Line, best: _Best) -> None:
@@ -295,6 +273,8 @@ def _line_depth4(line: _Line, best: _Best) -> None:
 
 
 def _depth4_anchored(line: _Line, best: _Best) -> None:
+    """a = u_j: the depth-3 vertices of the distances z = |u - u_j| (sorted), with the
+    centre as c2 and the radius as c3."""
     u, lam = line.u, line.lam
     for j in range(line.n):
         z = np.abs(u - u[j])
@@ -358,22 +338,37 @@ def _offer_line(best: _Best, scores, a, c2, c3) -> None:
 def _depth4_joint(line: _Line, best: _Best) -> None:
     """Vertices with no data point at a nor two data points symmetric about a: two data
     points u_j < u_k are kink points (zeros of g) and a third, u_m, is a boundary
-    between nearest kink points; a is fixed by the three together."""
+    between nearest kink points; a is fixed by the three together.  For each pair the
+    valid u_m form an interval (a moves with u_m), found by two searches."""
     u, n = line.u, line.n
-    for rows in _rows(n, n * n):
-        j, k, m = np.nonzero(rows[:, None, None] < np.arange(n)[:, None] + 0 * np.arange(n))
-        j, k, m = rows[j], k, m
-        # same side: u_j, u_k both right (or both left) of a; u_m the other boundary
-        mid = (u[j] + u[k]) / 2
-        a = (mid + u[m]) / 2
-        right, left = a <= u[j], a >= u[k]
-        _offer_joint(line, best, j[right], k[right], m[right], a[right], "right")
-        _offer_joint(line, best, j[left], k[left], m[left], a[left], "left")
-        # opposite sides: u_j = a - tl left, u_k = a + tr right, u_m = a -+ c2
-        half = (u[k] - u[j]) / 2
-        for a, side in ((u[m] + half, "outer-left"), (u[m] - half, "outer-right")):
-            inside = (a >= u[j]) & (a <= u[k])
-            _offer_joint(line, best, j[inside], k[inside], m[inside], a[inside], side)
+    first, second = np.triu_indices(n, 1)
+    step = max(1, CHUNK // n)
+    for start in range(0, len(first), step):
+        j, k = first[start : start + step], second[start : start + step]
+        mid, half = (u[j] + u[k]) / 2, (u[k] - u[j]) / 2
+        ranges = {  # u_m in [low, high] for: a = (mid + u_m)/2 with a <= u_j ...
+            "right": (np.zeros_like(j), np.searchsorted(u, 2 * u[j] - mid, "right")),
+            "left": (np.searchsorted(u, 2 * u[k] - mid), np.full_like(j, n)),  # a >= u_k
+            # a = u_m + half (or u_m - half) with u_j <= a <= u_k
+            "outer-left": (np.searchsorted(u, u[j] - half), np.searchsorted(u, mid, "right")),
+            "outer-right": (np.searchsorted(u, mid), np.searchsorted(u, u[k] + half, "right")),
+        }
+        for side, (low, high) in ranges.items():
+            pair, m = _ragged(low, high)
+            jj, kk = j[pair], k[pair]
+            if side in ("right", "left"):
+                a = ((u[jj] + u[kk]) / 2 + u[m]) / 2
+            else:
+                a = u[m] + (1 if side == "outer-left" else -1) * (u[kk] - u[jj]) / 2
+            _offer_joint(line, best, jj, kk, m, a, side)
+
+
+def _ragged(low: np.ndarray, high: np.ndarray):
+    """(owner, value) for every value in [low[i], high[i]) over all i."""
+    counts = np.maximum(high - low, 0)
+    owner = np.repeat(np.arange(len(low)), counts)
+    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    return owner, low[owner] + offsets
 
 
 def _offer_joint(line: _Line, best: _Best, j, k, m, a, side: str) -> None:
@@ -447,13 +442,15 @@ def _frames(points: np.ndarray):
     A vertex has w orthogonal to d - 1 independent vectors among the differences
     x_n - x_a and the axes; fixing d - 2 of them leaves w in a plane, where the sweep
     finds the last one.  Spanning vectors are given by index: n + i means axis e_i.
+    Each vertex is reached from its data point of smallest index as the anchor, so
+    the fixed data points can be limited to indices above the anchor's.
     """
     n, d = points.shape
     combos = np.array(list(itertools.combinations(range(n + d), d - 2)), dtype=int)
     combos = combos.reshape(len(combos), d - 2)
     anchors = np.repeat(np.arange(n), len(combos))
     spans = np.tile(combos, (n, 1))
-    keep = ~(spans == anchors[:, None]).any(axis=1)
+    keep = (spans > anchors[:, None]).all(axis=1)
     anchors, spans = anchors[keep], spans[keep]
     step = max(1, CHUNK // (n + d))
     for start in range(0, len(anchors), step):
@@ -495,23 +492,27 @@ def _sweep(points, weights, anchors, spans, best: _Best) -> None:
     v0 = np.concatenate([B0 @ points.T - (B0 * here).sum(1)[:, None], B0], axis=1)
     v1 = np.concatenate([B1 @ points.T - (B1 * here).sum(1)[:, None], B1], axis=1)
     mass = np.concatenate([weights, np.zeros(d)])
-    # c orthogonal to v_i: n_i = rot90(v_i) = (-v1, v0), flipped to an angle in
-    # [0, pi).  Just after that angle c . v_i has sign +1 if n_i was flipped, else -1.
-    n0, n1 = -v1, v0
-    flip = (n1 < 0) | ((n1 == 0) & (n0 < 0))
-    n0, n1 = np.where(flip, -n0, n0), np.where(flip, -n1, n1)
+    n0, n1, _ = _normals(v0, v1)
     order = np.argsort(np.arctan2(n1, n0), axis=1, kind="stable")
+    v0, v1 = np.take_along_axis(v0, order, 1), np.take_along_axis(v1, order, 1)
+    mass = np.take_along_axis(np.broadcast_to(mass, v0.shape), order, 1)
+    n0, n1, flip = _normals(v0, v1)
     signed = mass * np.where(flip, 1.0, -1.0)  # lambda_i s_i, s_i the sign after
-    n0, n1 = np.take_along_axis(n0, order, 1), np.take_along_axis(n1, order, 1)
-    sorted_v0, sorted_v1 = np.take_along_axis(v0, order, 1), np.take_along_axis(v1, order, 1)
-    signed = np.take_along_axis(np.broadcast_to(signed, v0.shape), order, 1)
     # G just after the m-th angle: terms up to m have their "after" sign, the rest not.
-    g0 = 2 * np.cumsum(signed * sorted_v0, 1) - (signed * sorted_v0).sum(1, keepdims=True)
-    g1 = 2 * np.cumsum(signed * sorted_v1, 1) - (signed * sorted_v1).sum(1, keepdims=True)
+    g0 = 2 * np.cumsum(signed * v0, 1) - (signed * v0).sum(1, keepdims=True)
+    g1 = 2 * np.cumsum(signed * v1, 1) - (signed * v1).sum(1, keepdims=True)
     W = [B0[:, i, None] * n0 + B1[:, i, None] * n1 for i in range(d)]  # unnormalised w
     norm1 = sum(np.abs(w) for w in W)
     ok = norm1 > 1e-12
     norm1 = np.where(ok, norm1, 1.0)
-    scores = np.where(ok, (n0 * g0 + n1 * g1) / norm1, 0.0)
+    scores = (n0 * g0 + n1 * g1) / norm1
     offset = -(n0 * (B0 * here).sum(1)[:, None] + n1 * (B1 * here).sum(1)[:, None]) / norm1
-    best.offer(scores, [w / norm1 for w in W] + [offset])
+    best.offer(scores, [w / norm1 for w in W] + [offset], valid=ok)
+
+
+def _normals(v0, v1):
+    """c orthogonal to v: n = rot90(v) = (-v1, v0), flipped to an angle in [0, pi).
+    Just after that angle, c . v has sign +1 if n was flipped and -1 otherwise."""
+    n0, n1 = -v1, v0
+    flip = (n1 < 0) | ((n1 == 0) & (n0 < 0))
+    return np.where(flip, -n0, n0), np.where(flip, -n1, n1), flip

@@ -126,6 +126,26 @@ def lasso_runs(experiment):
     )
 
 
+LASSO_DEFAULTS = {"solver": "auto", "tol": 1.0e-5}
+
+
+def lasso_params(wildcards):
+    """Solver options (config key experiments.<name>.lasso.solver / .tol) of the
+    experiments that fit this data set; experiments sharing it must agree."""
+    found = {}
+    for experiment in EXPERIMENTS:
+        sweep = config["experiments"][experiment].get("lasso")
+        if sweep and wildcards.dataset in experiment_datasets(experiment):
+            options = {k: sweep.get(k, v) for k, v in LASSO_DEFAULTS.items()}
+            if found and options != found:
+                raise ValueError(
+                    f"experiments.{experiment}.lasso: solver/tol {options} differ from "
+                    f"another experiment's {found} for data set {wildcards.dataset}"
+                )
+            found = options
+    return found or dict(LASSO_DEFAULTS)
+
+
 def lasso_files(experiment, filename="metrics.json"):
     return [f"{lasso_dir(*run)}/{filename}" for run in lasso_runs(experiment)]
 

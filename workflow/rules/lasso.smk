@@ -9,6 +9,8 @@ rule lasso:
         metrics="results/lasso/{dataset}/L{depth}-b{beta}/metrics.json",
         solution="results/lasso/{dataset}/L{depth}-b{beta}/solution.npz",
         reconstruction="results/lasso/{dataset}/L{depth}-b{beta}/reconstruction.json",
+    params:
+        options=lasso_params,
     log:
         "results/logs/lasso/{dataset}/L{depth}-b{beta}.log",
     benchmark:
@@ -48,5 +50,6 @@ rule lasso_cv:
         n_betas=LLM["lasso"]["n_betas"],
         ratio=LLM["lasso"]["beta_ratio"],
         max_train=llm_max_train,
+        options=lasso_params,
     script:
         "../scripts/lasso_cv.py"

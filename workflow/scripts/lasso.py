@@ -15,7 +15,7 @@ from reflasso.io import load_xy, write_json_atomic  # noqa: E402
 wildcards, output = snakemake.wildcards, snakemake.output  # noqa: F821
 depth, beta = int(wildcards.depth), float(wildcards.beta)
 X, y = load_xy(snakemake.input.data)  # noqa: F821
-fit = fit_lasso(X, y, depth=depth, beta=beta)
+fit = fit_lasso(X, y, depth=depth, beta=beta, **snakemake.params.options)  # noqa: F821
 network_objective = float(training_objective(fit.to_network(), X, y, beta))
 gap = (network_objective - fit.objective) / abs(fit.objective)
 log.info(

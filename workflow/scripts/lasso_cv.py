@@ -24,6 +24,7 @@ fit, cv = fit_cv_lasso(
     folds=params.folds,
     n_betas=params.n_betas,
     ratio=params.ratio,
+    **params.options,
 )
 network_objective = float(training_objective(fit.to_network(), fit.X, fit.y, fit.beta))
 gap = (network_objective - fit.objective) / abs(fit.objective)
