@@ -354,6 +354,8 @@ def llm_figure(curves, data, kinks, labels) -> plt.Figure:
                 )
             _mark_kinds(ax, kinks[(kinks["reduction"] == reduction) & (kinks["depth"] == depth)])
             words = labels[(labels["reduction"] == reduction) & (labels["depth"] == depth)]
+            inside = words["position"].between(texts["x1"].min(), texts["x1"].max())
+            words = words[inside]  # kinks beyond the texts would write outside the panel
             for row in words.itertuples():
                 ax.annotate(
                     row.texts,
