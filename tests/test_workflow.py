@@ -160,7 +160,8 @@ def test_unusable_results_folder_fails_clearly_and_keeps_what_is_there(tmp_path)
 def tiny_run(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("tiny")
     started = time.perf_counter()
-    snakemake(workdir, "--cores", "2", timeout=600, check=True)
+    # generous limit: about 2 minutes on 2 idle cores, but CI machines can be shared
+    snakemake(workdir, "--cores", "2", timeout=1200, check=True)
     return workdir, time.perf_counter() - started
 
 
