@@ -441,7 +441,7 @@ def llm_learning_curve_figure(runs) -> plt.Figure:
     ax.set_xlabel("test accuracy (mean +- sd over splits)")
     ax.set_ylabel("model")
     ax.set_title(f"every model at n = {int(full['n_train'].max())}")
-    ax.legend(title="reduction", fontsize=7)
+    ax.legend(title="reduction", fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     figure.suptitle("llm-embeddings: accuracy on held-out texts", y=1.0)
     figure.tight_layout()
     return figure
