@@ -183,8 +183,11 @@ def lasso_summary(run: Mapping, metrics: Mapping, reconstruction: Mapping) -> di
     """One row of the Lasso table: the run, optimum, sparsity, certificate, reconstruction."""
     flat = dict(metrics)
     certificate = {k: flat.get(f"certificate.{k}", flat.get(k)) for k in CERTIFICATE_KEYS}
+    beta = run["beta"] if run.get("beta") is not None else flat["beta"]  # None: chosen by CV
     return {
-        **{key: run[key] for key in RUN_KEYS},
+        "dataset": run["dataset"],
+        "depth": run["depth"],
+        "beta": beta,
         "objective": flat["objective"],
         "n_active": flat.get("n_active"),
         "dictionary_size": flat.get("dictionary_size", flat.get("dictionary.size")),
