@@ -527,7 +527,7 @@ def _best_lasso(accuracy_summary: pd.DataFrame) -> pd.DataFrame:
 
 
 def llm_checks(kinks: pd.DataFrame, accuracy_summary: pd.DataFrame, data: Mapping[str, Mapping],
-               runs: list, lasso: pd.DataFrame, tol: float, seed: int = 0,
+               runs: list, lasso: pd.DataFrame, kink_tolerance: float, seed: int = 0,
                **fit_options) -> tuple[pd.DataFrame, float, pd.DataFrame]:  # fmt: skip
     """Inputs of ``claim_llm`` from the llm tables (``reflasso.llm``).
 
@@ -535,7 +535,7 @@ def llm_checks(kinks: pd.DataFrame, accuracy_summary: pd.DataFrame, data: Mappin
     tags reduction, dim, n_train, split); ``runs``: the text Lasso fits (tags, dataset,
     depth); ``lasso``: the Lasso table (dataset, depth, beta: the CV-chosen beta).
     Returns the kinks with ``control_kind`` (as many kinks per fit placed uniformly on the
-    fitted data's range, classified like the real ones at ``tol`` x that range), the
+    fitted data's range, classified like the real ones at ``kink_tolerance`` x that range), the
     accuracy that beats chance (mean ``chance_bar`` over the full-size data sets) and the
     shuffled-label refits of the best Lasso of every setting, one per split.
     """
@@ -551,7 +551,7 @@ def llm_checks(kinks: pd.DataFrame, accuracy_summary: pd.DataFrame, data: Mappin
         for (dataset, n_fit), group in merged.groupby(["dataset", "n_fit"]):
             x = np.asarray(data[dataset]["X"], float)[: int(n_fit), 0]
             spots = relocated(group["position"], x.min(), x.max(), seed)
-            kinds = kink_kinds(spots, x, tol * float(np.ptp(x)))
+            kinds = kink_kinds(spots, x, kink_tolerance * float(np.ptp(x)))
             classified.append(group.assign(control_kind=kinds))
     table = (
         pd.concat(classified, ignore_index=True)
