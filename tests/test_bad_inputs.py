@@ -109,8 +109,8 @@ CONFIG_PROBES = {
         ["experiments.toy1d.datasets[0]", "unknown data set 'toy_missing'"],
     ),
     "n_train_over_pool": (
-        lambda c: set_in(c, ["text", "n_train"], 30),
-        ["text.n_train", "30", "text.pool_size=40"],
+        lambda c: set_in(c, ["text", "n_train"], 80),
+        ["text.n_train", "80", "text.pool_size=120"],
     ),
     "nan_beta": (
         lambda c: set_in(c, ["experiments", "toy1d", "lasso", "betas"], [float("nan")]),
@@ -139,12 +139,9 @@ CONFIG_PROBES = {
         ),
         ["experiments.planes2d.lasso.depths", "plane_tiny (400 points in R^2)", "GB"],
     ),
-    "large_text_set": (
-        lambda c: (
-            c["text"].update(pool_size=4000, n_train=400, dims=[3])
-            or set_in(c, ["experiments", "llm", "lasso", "depths"], [3])
-        ),
-        ["experiments.llm.lasso.depths", "400 points in R^3", "memory budget"],
+    "learning_curve_over_n_train": (
+        lambda c: set_in(c, ["experiments", "llm", "learning_curve", "sizes"], [20, 60]),
+        ["experiments.llm.learning_curve.sizes[1]", "60", "text.n_train=40"],
     ),
     "top_level_typo": (
         lambda c: c.update(chekcs=c.pop("checks")),
@@ -191,6 +188,18 @@ CONFIG_PROBES = {
         ["experiments.toy1d.train.lr", "less than or equal to the minimum of 0"],
     ),
 }
+
+
+def test_text_sets_skip_the_exact_dictionary_size_check():
+    """Thousands of texts in R^3 would need a huge exact dictionary, but the text Lasso is
+    fitted by column generation or on a configured subsample: no size error."""
+    config = yaml.safe_load(TINY.read_text())
+    config["text"].update(pool_size=40000, n_train=4000, dims=[3])
+    config["experiments"]["llm"]["depths"] = {"d3": [4]}
+    config["experiments"]["llm"]["learning_curve"].update(dim=3, sizes=[1000])
+    config_check.validate(config)  # the default budget; raises on any problem
+    with pytest.raises(config_check.ConfigError, match="memory budget"):
+        config_check.validate(config, max_bytes=1e3)  # toy sets are still checked
 
 
 @pytest.mark.parametrize("probe", sorted(CONFIG_PROBES))
@@ -563,7 +572,7 @@ def test_command_line_error_has_no_traceback(tmp_path):
         ("top_level_typo", lambda c: c.update(chekcs=c.pop("checks")), ["'chekcs'", "allowed"]),
         (
             "n_train_over_pool",
-            lambda c: set_in(c, ["text", "n_train"], 30),
+            lambda c: set_in(c, ["text", "n_train"], 80),
             ["text.n_train"],
         ),
     ],

@@ -30,12 +30,13 @@ from reflasso.claims import (
     claim_reflections,
     claim_symmetry,
     kink_kinds_table,
+    llm_checks,
     orthogonality_table,
     shifted_dictionary_control,
-    shuffled_label_accuracy,
 )
 from reflasso.dictionary import build_dictionary
-from reflasso.experiments import kink_table, kinks_on_first_axis
+from reflasso.experiments import accuracy, kink_table, kinks_on_first_axis
+from reflasso.llm import accuracy_summary, lasso_kinks, least_squares
 
 EXACT = 1e-7  # kinks of exact features are computed from their parameters: rounding only
 
@@ -200,18 +201,30 @@ def separable(seed):
     return {"X": X[:20], "y": y[:20], "X_test": X[20:], "y_test": y[20:]}
 
 
-def test_llm_claim_accuracy_needs_real_labels():
+def test_llm_claim_passes_on_real_labels_and_fails_on_its_controls():
+    """llm_checks on one 1-D text-like data set: kinds of the real kinks and of random
+    ones, and the shuffled-label refit at the fit's beta, judged by claim_llm."""
     data = separable(0)
-    control = shuffled_label_accuracy(data, depth=2, beta=0.1, seed=3)
     fit = fit_lasso(data["X"], data["y"], depth=2, beta=0.1, n_random=200)
-    real = np.mean(np.sign(fit.predict(data["X_test"])) == data["y_test"])
-    assert real >= 0.9 and control["lasso_test"] < real - 0.2
-    kinks = toy_kinks(3)
-    summary = pd.DataFrame(
-        {"dim": 1, "model": ["Lasso L2", "linear"], "test_mean": [real, real]}
+    tags = {"reduction": "pca", "dim": 1, "n_train": 20, "split": 0}
+    kinks = lasso_kinks(fit, data["X"][:, 0], 1e-9 * np.ptp(data["X"]))
+    kinks = kinks.assign(**tags, depth=2, n_fit=20)
+    line = least_squares(data["X"], data["y"])
+    runs = pd.DataFrame(
+        [{**tags, "model": "Lasso L2", "train": 1.0, "n_fit": 20,
+          "test": accuracy(data["y_test"], fit.predict(data["X_test"]))},
+         {**tags, "model": "least squares", "train": 1.0, "n_fit": 20,
+          "test": accuracy(data["y_test"], line(data["X_test"]))}]
     )  # fmt: skip
-    row = claim_llm(kinks, summary, chance_bar(data["y_test"]),
-                    pd.DataFrame([{"dataset": "a", **control}]))  # fmt: skip
+    summary = accuracy_summary(runs)
+    lasso = pd.DataFrame({"dataset": ["t"], "depth": [2], "beta": [0.1]})
+    table, bar, control = llm_checks(
+        kinks, summary, {"t": data}, [{**tags, "depth": 2, "dataset": "t"}], lasso, 1e-9, seed=3
+    )
+    assert len(table) == len(kinks) and len(control) == 1
+    assert summary["test_mean"].min() >= bar  # the real fits beat chance
+    assert control["lasso_test"].iloc[0] < bar  # shuffled labels do not
+    row = claim_llm(table, summary, bar, control)
     assert row["verdict"] == REPRODUCED and row["control verdict"] == NOT
 
 

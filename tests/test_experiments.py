@@ -9,18 +9,17 @@ from reflasso.analysis import find_kinks
 from reflasso.chains import evaluate_unit_chains
 from reflasso.experiments import (
     accuracy,
-    accuracy_rows,
     classify_kinks,
     evaluation_tables,
     kink_offsets,
     kink_table,
     kinks_on_first_axis,
-    linear_baseline_predictions,
     markdown_table,
     optimality_table,
     summarise,
 )
 from reflasso.io import DataError
+from reflasso.llm import accuracy_row, least_squares
 from reflasso.toydata import make_toy_dataset
 
 
@@ -140,9 +139,8 @@ def test_accuracy_and_linear_baseline_on_separable_data():
         "X_test": -X,
         "y_test": np.array([1.0, 1, -1, -1]),
     }
-    predictions = linear_baseline_predictions(data).assign(model="linear")
-    table = accuracy_rows(predictions, ["model"])
-    assert table["train"].iloc[0] == 1.0 and table["test"].iloc[0] == 1.0
+    row = accuracy_row("least squares", least_squares(data["X"], data["y"]), data)
+    assert row["train"] == 1.0 and row["test"] == 1.0
     assert accuracy([1, -1], [0.0, 0.5]) == 0.5  # 0 counts as +1
 
 

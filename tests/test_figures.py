@@ -147,16 +147,42 @@ def orthogonality_tables():
 
 
 def llm_embeddings_tables():
-    curves = pd.concat([_curve(dataset="vader-pca1-s0", model=m) for m in ("Lasso L2", "linear")])
-    runs = pd.DataFrame(
-        {
-            "model": ["Lasso L2", "Lasso L2", "linear", "linear"],
-            "dim": [1, 1, 1, 1],
-            "split_seed": [0, 1, 0, 1],
-            "test": [0.8, 0.7, 0.75, 0.7],
-        }
+    curves = pd.concat(
+        [
+            _curve(reduction=r, depth=d, model=m)
+            for r in ("pca", "pls")
+            for d in (2, 3)
+            for m in ("Lasso L2", "reflection network L2")
+        ]
     )
-    return {"curves": curves, "data": _data("vader-pca1-s0"), "points": _points(), "runs": runs}
+    data = pd.concat(
+        [_data().assign(reduction=r, y=[-1, -1, 1, 1], text=list("abcd")) for r in ("pca", "pls")]
+    )
+    kinks = pd.DataFrame(
+        [
+            {"reduction": r, "depth": d, "split": s, "n_train": 4, "position": p, "kind": k}
+            for r in ("pca", "pls")
+            for d in (2, 3)
+            for s in (0, 1)
+            for p, k in ((2.0, "text"), (-2.0, "reflection"), (1.0, "midpoint"), (5.5, "other"))
+        ]
+    )
+    labels = pd.DataFrame(
+        {"reduction": "pls", "depth": 3, "position": [2.0], "weight": [1.0], "texts": ["b, a"]}
+    )
+    return {"curves": curves, "data": data, "kinks": kinks, "labels": labels}
+
+
+def llm_learning_curve_tables():
+    rows = [
+        {"reduction": r, "dim": dim, "n_train": n, "split": s, "model": m,
+         "test": 0.7 + 0.05 * np.log10(n) + 0.01 * s, "n_fit": min(n, 100) if "Lasso" in m else n}
+        for r, dim, sizes in (("pls", 1, (10, 100, 1000)), ("pca", 2, (1000,)))
+        for n in sizes
+        for s in (0, 1, 2)
+        for m in ("Lasso L3", "reflection L3", "least squares", "logistic, full embedding")
+    ]  # fmt: skip
+    return {"runs": pd.DataFrame(rows)}
 
 
 def optimality_tables():
@@ -181,6 +207,7 @@ TABLES = {
     "orthogonality": orthogonality_tables,
     "depth_symmetry": depth_symmetry_tables,
     "llm_embeddings": llm_embeddings_tables,
+    "llm_learning_curve": llm_learning_curve_tables,
     "optimality": optimality_tables,
 }
 

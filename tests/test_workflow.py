@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -30,6 +31,7 @@ FIGURES = [
     "orthogonality",
     "depth_symmetry",
     "llm_embeddings",
+    "llm_learning_curve",
     "optimality",
 ]
 TABLES = ["optimality", "accuracy", "symmetry", "angles", "orthogonality", "kinks", "claims"]
@@ -85,20 +87,23 @@ def expected_outputs() -> list[str]:
 
 def expected_lasso_fits(config: dict) -> int:
     """Number of distinct Lasso fits the config sweeps: (data set, depth, beta) triples
-    over all experiments (experiments sharing a triple share its fit)."""
-    text = config["text"]
+    over the experiments (experiments sharing a triple share its fit), plus the text
+    fits (beta by CV): per reduction x dim x split its dimension's depths, and the
+    learning curve's smaller sizes x splits x its Lasso depths."""
+    text, llm = config["text"], config["experiments"]["llm"]
     fits = set()
     for name, experiment in config["experiments"].items():
-        if "lasso" not in experiment:
-            continue
-        datasets = (
-            [f"text-{dim}-{split}" for dim in text["dims"] for split in text["splits"]]
-            if name == "llm"
-            else experiment["datasets"]
-        )
-        sweep = experiment["lasso"]
-        fits |= {(d, L, b) for d in datasets for L in sweep["depths"] for b in sweep["betas"]}
-    return len(fits)
+        if name != "llm" and "lasso" in experiment:
+            sweep = experiment["lasso"]
+            datasets = experiment["datasets"]
+            fits |= {(d, L, b) for d in datasets for L in sweep["depths"] for b in sweep["betas"]}
+    text_fits = len(text["splits"]) * sum(
+        len(llm["depths"].get(f"d{dim}", [])) * len(text["reductions"]) for dim in text["dims"]
+    )
+    curve = llm["learning_curve"]
+    smaller = [n for n in curve["sizes"] if n != text["n_train"]]
+    text_fits += len(smaller) * len(text["splits"]) * len(curve["lasso_depths"])
+    return len(fits) + text_fits
 
 
 # ------------------------------------------------------------------ default config
@@ -177,7 +182,8 @@ def test_unusable_results_folder_fails_clearly_and_keeps_what_is_there(tmp_path)
 def tiny_run(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("tiny")
     started = time.perf_counter()
-    snakemake(workdir, "--cores", "2", timeout=600, check=True)
+    # generous limit: about 2 minutes on 2 idle cores, but CI machines can be shared
+    snakemake(workdir, "--cores", "2", timeout=1200, check=True)
     return workdir, time.perf_counter() - started
 
 
@@ -335,3 +341,49 @@ def test_every_file_a_rule_reads_is_a_declared_input(tmp_path):
     assert warm, "no training job starts from a Lasso fit"
     for job in warm:
         assert all(f"L3-b0.001/{name}" in job for name in lasso_files), job
+
+
+# ------------------------------------------------------------------ IMDB configuration
+def write_imdb_archive(path: Path, per_class: int) -> Path:
+    """A small archive in the aclImdb_v1 layout: aclImdb/train/<pos|neg>/<id>_<stars>.txt."""
+    import io
+    import tarfile
+
+    words = {"pos": ["wonderful", "moving", "clever", "superb"], "neg": ["dull", "awful", "boring"]}
+    with tarfile.open(path, "w:gz") as archive:
+        for label, stars in (("pos", 9), ("neg", 2)):
+            for i in range(per_class):
+                text = f"A {words[label][i % len(words[label])]} film, review {i}.<br />The end."
+                data = text.encode()
+                info = tarfile.TarInfo(f"aclImdb/train/{label}/{i}_{stars}.txt")
+                info.size = len(data)
+                archive.addfile(info, io.BytesIO(data))
+    return path
+
+
+@pytest.mark.slow
+def test_imdb_config_embeds_reviews_in_batches_from_a_local_model_folder(tmp_path):
+    """config/imdb.yaml's text section on a small archive the test writes; the model is
+    given as a local folder (the bundled default's), which any sentence-transformers
+    folder can replace."""
+    from reflasso.embeddings import default_model_path
+
+    archive = write_imdb_archive(tmp_path / "aclImdb_v1.tar.gz", per_class=20)
+    imdb = yaml.safe_load((REPO / "config" / "imdb.yaml").read_text())["text"]
+    imdb.update(
+        options={"path": str(archive), "split": "train"},
+        model=str(default_model_path()),
+        batch_size=8,
+        pool_size=40,
+        n_train=16,
+    )
+    config = write_config(tmp_path / "imdb.yaml", lambda c: c.update(text=imdb))
+    target = "results/reduce/imdb-pls1-n16-s0/data.npz"
+    snakemake(tmp_path, target, "--cores", "2", configfile=config, timeout=600, check=True)
+    with np.load(tmp_path / target) as data:
+        assert data["X"].shape == (16, 1) and data["X_test"].shape == (16, 1)
+        assert data["y"].sum() == 0  # balanced training sample
+    info = json.loads((tmp_path / "results/embed/imdb.json").read_text())
+    assert info["n"] == 40 and info["path"] == str(default_model_path().resolve())
+    log = (tmp_path / "results/logs/embed/imdb.log").read_text()
+    assert "5/5" in log  # the progress bar: 40 reviews in batches of 8

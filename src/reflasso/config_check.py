@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .io import MAX_MAGNITUDE
 
-EXPERIMENTS = ("toy1d", "simulated", "planes2d", "depth_symmetry", "llm")
+EXPERIMENTS = ("toy1d", "simulated", "planes2d", "orthogonality", "depth_symmetry", "llm")
 
 
 class ConfigError(ValueError):
@@ -101,6 +101,7 @@ def validate(config: Mapping, *, max_bytes: float | None = None) -> None:
         *_dataset_problems(config["datasets"]),
         *_reference_problems(config),
         *_text_problems(config["text"]),
+        *_learning_curve_problems(config),
         *_sweep_problems(config["experiments"]),
     ]
     if not problems:  # sizes need consistent data sets
@@ -199,6 +200,26 @@ def _text_problems(text: Mapping) -> list[str]:
     return []
 
 
+def _learning_curve_problems(config: Mapping) -> list[str]:
+    """The learning curve's smaller sizes nest in text.n_train, and its last point is the
+    main text data set of its reduction and dimension, which must be swept."""
+    curve = config["experiments"].get("llm", {}).get("learning_curve")
+    if not curve:
+        return []
+    text, where = config["text"], ("experiments", "llm", "learning_curve")
+    problems = [
+        f"{key_path(*where, 'sizes', i)}: {size} is larger than text.n_train={text['n_train']}"
+        for i, size in enumerate(curve["sizes"])
+        if size > text["n_train"]
+    ]
+    for key, listed in (("reduction", "reductions"), ("dim", "dims")):
+        if curve[key] not in text[listed]:
+            problems.append(
+                f"{key_path(*where, key)}: {curve[key]!r} is not in text.{listed} {text[listed]}"
+            )
+    return problems
+
+
 def _sweep_problems(experiments: Mapping) -> list[str]:
     problems = []
     for experiment, spec in experiments.items():
@@ -207,7 +228,8 @@ def _sweep_problems(experiments: Mapping) -> list[str]:
             if not sweep:
                 continue
             where = ("experiments", experiment, stage)
-            problems += _float_list_problems(sweep["betas"], (*where, "betas"))
+            if "betas" in sweep:  # the text Lasso chooses beta by cross-validation
+                problems += _float_list_problems(sweep["betas"], (*where, "betas"))
             if stage == "train" and not math.isfinite(float(sweep["lr"])):
                 problems.append(f"{key_path(*where, 'lr')}: {sweep['lr']} is not finite")
     return problems
@@ -230,7 +252,11 @@ def _float_list_problems(values, where: tuple) -> list[str]:
 
 
 def _dictionary_problems(config: Mapping, max_bytes: float | None) -> list[str]:
-    """Exact dictionaries whose estimated size is over the budget (the fit would fail)."""
+    """Exact dictionaries whose estimated size is over the budget (the fit would fail).
+
+    Text data are not checked: their Lasso is fitted by column generation (solver auto
+    on thousands of texts) or on a configured subsample (experiments.llm.lasso.max_train),
+    never by materialising the exact dictionary of every training text."""
     from .dictionary import (
         ENUMERATION_SLACK,
         _bytes_per_column,
@@ -244,10 +270,9 @@ def _dictionary_problems(config: Mapping, max_bytes: float | None) -> list[str]:
     problems = []
     for experiment, spec in config["experiments"].items():
         sweep = spec.get("lasso")
-        if not sweep:
+        if not sweep or experiment == "llm":
             continue
-        datasets = spec.get("datasets") or [f"text (dims {config['text']['dims']})"]
-        for dataset in datasets:
+        for dataset in spec["datasets"]:
             for n, distinct, d in shapes[dataset]:
                 for depth in sweep["depths"]:  # the same estimate build_dictionary makes
                     columns, _ = estimate_dictionary_size(distinct, d, depth, "exact")
@@ -264,8 +289,8 @@ def _dictionary_problems(config: Mapping, max_bytes: float | None) -> list[str]:
 
 
 def _dataset_shapes(config: Mapping) -> dict[str, list[tuple[int, int, int]]]:
-    """(points, distinct points, dimension) of every data set, known without building it."""
-    datasets, text = config["datasets"], config["text"]
+    """(points, distinct points, dimension) of every toy data set, known without building it."""
+    datasets = config["datasets"]
     shapes = {}
     for name, spec in datasets.items():
         if spec["kind"] == "shuffled":
@@ -277,6 +302,4 @@ def _dataset_shapes(config: Mapping) -> dict[str, list[tuple[int, int, int]]]:
         else:
             dim = 3 if spec["kind"] == "random3d" else 2
             shapes[name] = [(int(spec["n"]), int(spec["n"]), dim)]
-    n = text["n_train"]
-    shapes[f"text (dims {text['dims']})"] = [(n, n, dim) for dim in text["dims"]]
     return shapes

@@ -67,17 +67,6 @@ def evaluation_tables(
     return curve, _points_frame(grid, predict(grid), "prediction")
 
 
-def prediction_table(predict, data: Mapping[str, np.ndarray]) -> pd.DataFrame:
-    """Predictions on the training points (and test points when the data have them)."""
-    parts = []
-    for part, (xkey, ykey) in {"train": ("X", "y"), "test": ("X_test", "y_test")}.items():
-        if xkey in data:
-            parts.append(
-                pd.DataFrame({"part": part, "y": data[ykey], "prediction": predict(data[xkey])})
-            )
-    return pd.concat(parts, ignore_index=True)
-
-
 # ------------------------------------------------------------------- kinks of features
 def kink_offsets(c: Sequence[float]) -> list[tuple[float, int]]:
     """Kinks of a unit chain as (t, level) with t = w.x + b1 the first pre-activation.
@@ -183,8 +172,11 @@ def lasso_summary(run: Mapping, metrics: Mapping, reconstruction: Mapping) -> di
     """One row of the Lasso table: the run, optimum, sparsity, certificate, reconstruction."""
     flat = dict(metrics)
     certificate = {k: flat.get(f"certificate.{k}", flat.get(k)) for k in CERTIFICATE_KEYS}
+    beta = run["beta"] if run.get("beta") is not None else flat["beta"]  # None: chosen by CV
     return {
-        **{key: run[key] for key in RUN_KEYS},
+        "dataset": run["dataset"],
+        "depth": run["depth"],
+        "beta": beta,
         "objective": flat["objective"],
         "n_active": flat.get("n_active"),
         "dictionary_size": flat.get("dictionary_size", flat.get("dictionary.size")),
@@ -225,24 +217,6 @@ def optimality_table(
 def accuracy(labels, predictions) -> float:
     """Sign accuracy of real-valued predictions against labels +-1 (0 counts as +1)."""
     return float(np.mean(np.where(np.asarray(predictions) >= 0, 1.0, -1.0) == labels))
-
-
-def accuracy_rows(predictions: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
-    """Train and test sign accuracy (columns ``train``, ``test``) per model run (``keys``)."""
-    rows = []
-    for values, group in predictions.groupby(list(keys), dropna=False, sort=False):
-        row = dict(zip(keys, values, strict=True))
-        for part, rows_of_part in group.groupby("part"):
-            row[part] = accuracy(rows_of_part["y"], rows_of_part["prediction"])
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def linear_baseline_predictions(data: Mapping[str, np.ndarray]) -> pd.DataFrame:
-    """Least-squares linear fit (with intercept) of the labels: the linear baseline."""
-    X = np.column_stack([data["X"], np.ones(len(data["X"]))])
-    weights, *_ = np.linalg.lstsq(X, data["y"], rcond=None)
-    return prediction_table(lambda Z: np.column_stack([Z, np.ones(len(Z))]) @ weights, data)
 
 
 def summarise(table: pd.DataFrame, keys: Sequence[str], values: Sequence[str]) -> pd.DataFrame:

@@ -347,38 +347,169 @@ def orthogonality_figure(angles) -> plt.Figure:
     return figure
 
 
-def llm_figure(curves, data, points, runs) -> plt.Figure:
-    """llm-embeddings: fits along the first reduced dimension (Lasso and trained networks)
-    with the embedded texts and reflection points; test accuracy against a linear baseline.
+CLASS_COLOURS = {-1: "tab:blue", 1: "tab:red"}
+KINK_MARKERS = {  # kind -> (marker, colour, legend text)
+    "text": ("|", "tab:green", "kink at a text"),
+    "reflection": ("^", "tab:orange", "kink at a reflection 2x_j - x_k"),
+    "midpoint": ("v", "tab:purple", "kink at a midpoint (x_j + x_k) / 2"),
+    "other": ("x", "tab:gray", "kink elsewhere"),
+}
 
-    curves: dataset, model, x1, prediction (one reduced data set); data: x1, y;
-    runs: model, dim, test (one row per split and seed).
+
+def llm_figure(curves, data, kinks, labels) -> plt.Figure:
+    """llm-embeddings: one panel per (reduction, depth) along one reduced dimension: the
+    training texts as a jittered class-coloured strip, the Lasso fit and one trained
+    network, the Lasso's kinks by kind, and the texts nearest the largest kinks.
+
+    curves: reduction, depth, model, x1, prediction; data: reduction, x1, y, text;
+    kinks: reduction, depth, split, n_train, position, kind (the panels show the first
+    split at the largest n_train, as the curves); labels: reduction, depth, position, texts.
     """
     _theme()
-    models = list(dict.fromkeys(curves["model"]))
-    figure, axes = _panels(1, 2, width=5.0, height=3.4)
+    kinks = kinks[
+        (kinks["split"] == kinks["split"].min()) & (kinks["n_train"] == kinks["n_train"].max())
+    ]
+    reductions, depths = sorted(curves["reduction"].unique()), sorted(curves["depth"].unique())
+    figure, axes = _panels(len(reductions), len(depths), width=4.2, height=3.4, sharey=True)
+    rng = np.random.default_rng(0)  # the jitter only spreads the strip; it is not data
+    for r, reduction in enumerate(reductions):
+        texts = data[data["reduction"] == reduction]
+        jitter = rng.uniform(-0.15, 0.15, len(texts))
+        alpha = 0.25 if len(texts) > 300 else 0.7  # thousands of texts overlap
+        for c, depth in enumerate(depths):
+            ax = axes[r, c]
+            for label, colour in CLASS_COLOURS.items():
+                mine = texts["y"].to_numpy() == label
+                ax.scatter(
+                    texts["x1"][mine],
+                    texts["y"][mine] + jitter[mine],
+                    s=4,
+                    alpha=alpha,
+                    color=colour,
+                    linewidths=0,
+                    label=f"training texts, label {label:+d}",
+                )
+            panel = curves[(curves["reduction"] == reduction) & (curves["depth"] == depth)]
+            for model, fit in panel.groupby("model", sort=True):
+                lasso = model.startswith("Lasso")
+                ax.plot(
+                    fit["x1"],
+                    fit["prediction"],
+                    color="black" if lasso else "tab:green",
+                    linestyle="-" if lasso else "--",
+                    linewidth=1.5 if lasso else 1.1,
+                    label="exact Lasso (CV beta)" if lasso else "trained network",
+                )
+            _mark_kinds(ax, kinks[(kinks["reduction"] == reduction) & (kinks["depth"] == depth)])
+            words = labels[(labels["reduction"] == reduction) & (labels["depth"] == depth)]
+            inside = words["position"].between(texts["x1"].min(), texts["x1"].max())
+            words = words[inside]  # kinks beyond the texts would write outside the panel
+            for row in words.itertuples():
+                ax.annotate(
+                    row.texts,
+                    (row.position, -1.55),
+                    xytext=(0, 6),
+                    textcoords="offset points",
+                    rotation=90,
+                    fontsize=6,
+                    ha="center",
+                    va="bottom",
+                )
+            ax.set_ylim(-1.9, 1.9)
+            ax.set_xlim(texts["x1"].min(), texts["x1"].max())
+            ax.set_title(f"{reduction.upper()} 1-D, L = {depth}")
+            ax.set_xlabel(f"reduced embedding ({reduction} direction 1)")
+            ax.set_ylabel("f(x); label +1 / -1")
+    figure.suptitle(
+        "llm-embeddings: exact Lasso and a trained network along one reduced dimension",
+        y=1.0,
+    )
+    _legend_once(figure, axes)
+    return figure
+
+
+def _mark_kinds(ax, kinks: pd.DataFrame) -> None:
+    """Kink positions on a row near the bottom of the panel, one marker per kind."""
+    for kind, (marker, colour, text) in KINK_MARKERS.items():
+        where = kinks[kinks["kind"] == kind]["position"].drop_duplicates()
+        if len(where):
+            ax.scatter(where, np.full(len(where), -1.7), marker=marker, s=30, color=colour,
+                       zorder=6, label=text)  # fmt: skip
+
+
+def llm_learning_curve_figure(runs) -> plt.Figure:
+    """Test accuracy against the training size (left; mean and sd over splits) for the
+    reduction with several sizes, and every model at the full size (right), with the
+    logistic regression on the full embedding as the ceiling.
+
+    runs: reduction, dim, n_train, split, model, test, n_fit (one row per fit).
+    """
+    _theme()
+    runs = runs.assign(setting=runs["reduction"].str.upper() + " " + runs["dim"].astype(str) + "-D")
+    sizes = runs.groupby("setting")["n_train"].nunique()
+    curve_setting = sizes.idxmax()
+    figure, axes = _panels(1, 2, width=5.2, height=4.0)
     ax = axes[0, 0]
-    palette = sns.color_palette("tab10", len(models))
-    for colour, model in zip(palette, models, strict=True):
-        fit = curves[curves["model"] == model]
-        ax.plot(fit["x1"], fit["prediction"], color=colour, linewidth=1.2, label=model)
-    ax.scatter(data["x1"], data["y"], **DATA_STYLE)
-    _mark_reflections(ax, points, (curves["x1"].min(), curves["x1"].max()), -1.4)
-    ax.set_ylim(-1.8, 1.8)
-    ax.set_xlabel("first reduced embedding dimension")
-    ax.set_ylabel("f (label +1 / -1)")
-    ax.set_title(f"fits along one dimension ({curves['dataset'].iloc[0]})")
-    ax.legend(fontsize=6, loc="upper left")
+    curve = runs[runs["setting"] == curve_setting]
+    repeated = curve.groupby("model")["n_train"].nunique() > 1  # models on the curve
+    curve = curve[curve["model"].isin(repeated[repeated].index)]
+    stats = curve.groupby(["model", "n_train"]).agg(
+        mean=("test", "mean"), sd=("test", "std"), n_fit=("n_fit", "max")
+    )
+    for model in _model_order(curve["model"]):
+        rows = stats.loc[model].reset_index()
+        line = ax.errorbar(rows["n_train"], rows["mean"], yerr=rows["sd"].fillna(0), marker="o",
+                           markersize=4, capsize=2, linewidth=1.1, label=model)  # fmt: skip
+        _mark_subsampled(ax, rows.assign(x=rows["n_train"], y=rows["mean"]), line[0].get_color())
+    ax.set_xscale("log")
+    sizes = sorted(curve["n_train"].unique())
+    ax.set_xticks(sizes, [str(n) for n in sizes])
+    ax.minorticks_off()
+    ax.set_xlabel("training texts n (balanced)")
+    ax.set_ylabel("test accuracy (mean +- sd over splits)")
+    ax.set_title(f"learning curve, {curve_setting}")
+    ax.legend(fontsize=6, loc="lower right")
     ax = axes[0, 1]
-    sns.barplot(data=runs, y="model", x="test", hue="dim", ax=ax, errorbar="sd", orient="h")
-    ax.set_xlim(0, 1)
-    ax.set_xlabel("test accuracy (mean +- sd over splits and seeds)")
+    full = runs[runs["n_train"] == runs["n_train"].max()]
+    models = _model_order(full["model"])
+    settings = sorted(full["setting"].unique())
+    offsets = np.linspace(-0.25, 0.25, len(settings)) if len(settings) > 1 else [0.0]
+    for offset, setting in zip(offsets, settings, strict=True):
+        stats = full[full["setting"] == setting].groupby("model").agg(
+            mean=("test", "mean"), sd=("test", "std"), n_fit=("n_fit", "max"),
+            n_train=("n_train", "max"))  # fmt: skip
+        stats = stats.loc[[m for m in models if m in stats.index]]
+        stats["position"] = [models.index(m) + offset for m in stats.index]
+        dots = ax.errorbar(stats["mean"], stats["position"], xerr=stats["sd"].fillna(0), fmt="o",
+                           markersize=4, capsize=2, label=setting)  # fmt: skip
+        _mark_subsampled(ax, stats.rename(columns={"mean": "x", "position": "y"}),
+                         dots[0].get_color())  # fmt: skip
+    ax.set_yticks(range(len(models)), models, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("test accuracy (mean +- sd over splits)")
     ax.set_ylabel("model")
-    ax.legend(title="reduced dimension", fontsize=7)
-    ax.set_title("accuracy on held-out texts")
-    figure.suptitle("llm-embeddings: Lasso features on sentence-transformer embeddings", y=1.0)
+    ax.set_title(f"every model at n = {int(full['n_train'].max())}")
+    ax.legend(title="reduction", fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    figure.suptitle("llm-embeddings: accuracy on held-out texts", y=1.0)
     figure.tight_layout()
     return figure
+
+
+def _mark_subsampled(ax, rows: pd.DataFrame, colour) -> None:
+    """Open circle and "fit on n" where a model saw fewer texts (n_fit) than n_train."""
+    sub = rows[rows["n_fit"] < rows["n_train"]]
+    if sub.empty:
+        return
+    ax.scatter(sub["x"], sub["y"], s=80, facecolors="none", edgecolors=colour, zorder=6)
+    for row in sub.itertuples():
+        ax.annotate(f"fit on {int(row.n_fit)}", (row.x, row.y), fontsize=6, xytext=(5, -9),
+                    textcoords="offset points")  # fmt: skip
+
+
+def _model_order(models) -> list[str]:
+    from .llm import model_order
+
+    return model_order(models)
 
 
 def optimality_figure(optimality, lasso) -> plt.Figure:
@@ -431,5 +562,6 @@ FIGURES = {
     "orthogonality": orthogonality_figure,
     "depth_symmetry": depth_symmetry_figure,
     "llm_embeddings": llm_figure,
+    "llm_learning_curve": llm_learning_curve_figure,
     "optimality": optimality_figure,
 }

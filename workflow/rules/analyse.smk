@@ -154,13 +154,15 @@ rule analyse_depth_symmetry:
 rule analyse_llm:
     input:
         lasso=lasso_files("llm"),
+        cv=lasso_files("llm", "cv.csv"),
         train=train_files("llm"),
         data=experiment_data("llm"),
+        embeddings=f"results/embed/{TEXT['name']}.npz",
     output:
         curves="results/analyse/llm/curves.csv",
         data="results/analyse/llm/data.csv",
-        points="results/analyse/llm/points.csv",
         kinks="results/analyse/llm/kinks.csv",
+        labels="results/analyse/llm/labels.csv",
         runs="results/analyse/llm/accuracy_runs.csv",
         accuracy=report(
             "results/tables/accuracy.csv",
@@ -170,17 +172,21 @@ rule analyse_llm:
         accuracy_md="results/tables/accuracy.md",
     log:
         "results/logs/analyse/llm.log",
+    benchmark:
+        "results/benchmarks/analyse/llm.tsv"
     conda:
         "../../environment.yml"
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=4000,
         runtime=10,
     params:
-        lasso=lasso_run_dicts("llm"),
-        train=train_run_dicts("llm"),
-        data=data_paths("llm"),
-        tolerance=config["checks"]["kink_match_tolerance"],
+        lasso=llm_lasso_runs(),
+        train=llm_train_runs(),
+        data=llm_data(),
+        n_train=TEXT["n_train"],
+        shown_arch=LLM["shown_arch"],
+        tolerance=config["checks"]["text_kink_tolerance"],
     script:
         "../scripts/analyse_llm.py"
 

@@ -2,6 +2,7 @@
 # (The only place with Python helpers; the rule files only call them.)
 
 import itertools
+import re
 
 from reflasso.config_check import float_text
 
@@ -20,6 +21,7 @@ FIGURES = [
     "orthogonality",
     "depth_symmetry",
     "llm_embeddings",
+    "llm_learning_curve",
     "optimality",
 ]
 TABLES = [
@@ -48,13 +50,67 @@ def beta_text(beta):
     return float_text(beta)
 
 
+LLM = config["experiments"]["llm"]
+TEXT_NAME = re.compile(
+    r"^(?P<text>.+)-(?P<reduction>[a-z]+)(?P<dim>\d+)-n(?P<n>\d+)-s(?P<split>\d+)$"
+)
+
+
+def dataset_name(text, reduction, dim, n_train, split):
+    """Name of a reduced text data set, e.g. vader-pls1-n2000-s0."""
+    return f"{text}-{reduction}{dim}-n{n_train}-s{split}"
+
+
+def describe_dataset(name):
+    """reduction, dim, n_train and split of a text data set name."""
+    match = TEXT_NAME.match(name)
+    return {
+        "reduction": match["reduction"],
+        "dim": int(match["dim"]),
+        "n_train": int(match["n"]),
+        "split": int(match["split"]),
+    }
+
+
 def text_datasets():
-    """Names of the reduced text data sets: one per reduced dimension and split."""
-    return [
-        f"{TEXT['name']}-{TEXT['reduction']}{dim}-s{split}"
+    """The reduced text data sets: every reduction x dim x split at n_train, plus the
+    smaller training sizes of the learning curve (its reduction and dim only)."""
+    curve = LLM["learning_curve"]
+    main = [
+        dataset_name(TEXT["name"], method, dim, TEXT["n_train"], split)
+        for method in TEXT["reductions"]
         for dim in TEXT["dims"]
         for split in TEXT["splits"]
     ]
+    smaller = [
+        dataset_name(TEXT["name"], curve["reduction"], curve["dim"], n, split)
+        for n in curve["sizes"]
+        if n != TEXT["n_train"]
+        for split in TEXT["splits"]
+    ]
+    return main + smaller
+
+
+def llm_depths(dataset, kind):
+    """Depths of the Lasso (kind "lasso") or the networks (kind "train") on a text data
+    set: per reduced dimension at n_train; the learning curve's depths below it."""
+    info = describe_dataset(dataset)
+    if info["n_train"] != TEXT["n_train"]:
+        curve = LLM["learning_curve"]
+        return curve["lasso_depths"] if kind == "lasso" else curve["network_depths"]
+    return LLM["depths"].get(f"d{info['dim']}", [])
+
+
+def llm_archs(dataset):
+    if describe_dataset(dataset)["n_train"] != TEXT["n_train"]:
+        return LLM["learning_curve"]["archs"]
+    return LLM["train"]["archs"]
+
+
+def llm_max_train(wildcards):
+    """Rows the exact Lasso is fitted on (config experiments.llm.lasso.max_train)."""
+    dim = describe_dataset(wildcards.dataset)["dim"]
+    return LLM["lasso"]["max_train"].get(f"d{dim}_L{wildcards.depth}")
 
 
 def experiment_datasets(experiment):
@@ -71,11 +127,20 @@ def data_path(dataset):
 
 
 def lasso_dir(dataset, depth, beta):
+    """Folder of one Lasso fit; beta None: chosen by cross-validation (text data)."""
+    if beta is None:
+        return f"results/lasso/{dataset}/L{depth}-cv"
     return f"results/lasso/{dataset}/L{depth}-b{beta_text(beta)}"
 
 
 def lasso_runs(experiment):
-    """(dataset, depth, beta) of every Lasso fit of an experiment."""
+    """(dataset, depth, beta) of every Lasso fit of an experiment (beta None: by CV)."""
+    if experiment == "llm":
+        return [
+            (dataset, depth, None)
+            for dataset in text_datasets()
+            for depth in llm_depths(dataset, "lasso")
+        ]
     sweep = config["experiments"][experiment].get("lasso")
     if not sweep:
         return []
@@ -120,6 +185,17 @@ def train_runs(experiment):
     if not sweep:
         return []
     keys = ["dataset", "arch", "depth", "width", "beta", "init", "seed"]
+    if experiment == "llm":
+        values = (
+            (dataset, arch, depth, *rest)
+            for dataset in text_datasets()
+            for arch in llm_archs(dataset)
+            for depth in llm_depths(dataset, "train")
+            for rest in itertools.product(
+                sweep["widths"], sweep["betas"], sweep["inits"], sweep["seeds"]
+            )
+        )
+        return [dict(zip(keys, combo)) for combo in values]
     values = itertools.product(
         experiment_datasets(experiment),
         sweep["archs"],
@@ -215,12 +291,42 @@ def text_input_files():
     return [path] if path else []
 
 
+def llm_lasso_runs():
+    """Every Lasso fit of the text experiment with its data set's tags and folder."""
+    return [
+        {**describe_dataset(d), "dataset": d, "depth": L, "dir": lasso_dir(d, L, None)}
+        for d, L, _ in lasso_runs("llm")
+    ]
+
+
+def llm_lasso_options():
+    """Solver options of the text Lasso fits (experiments.llm.lasso.solver / .tol)."""
+    return {key: LLM["lasso"].get(key, value) for key, value in LASSO_DEFAULTS.items()}
+
+
+def llm_train_runs():
+    """Every network of the text experiment with its data set's tags and folder."""
+    return [
+        {**run, **describe_dataset(run["dataset"]), "dir": train_dir("llm", run)}
+        for run in train_runs("llm")
+    ]
+
+
+def llm_data():
+    """Every reduced text data set with its tags and data file."""
+    return [
+        {**describe_dataset(d), "dataset": d, "path": data_path(d)}
+        for d in text_datasets()
+    ]
+
+
 def experiment_data(experiment):
     return sorted({data_path(d) for d in experiment_datasets(experiment)})
 
 
 wildcard_constraints:
-    dataset=r"[A-Za-z0-9_]+(-[a-z]+\d+-s\d+)?",
+    dataset=r"[A-Za-z0-9_]+(-[a-z]+\d+-n\d+-s\d+)?",
+    n=r"\d+",
     text=r"[A-Za-z0-9_]+",
     method=r"[a-z]+",
     dim=r"\d+",

@@ -15,14 +15,16 @@ rule embed:
         "../../environment.yml"
     threads: 2
     resources:
+        # long reviews embed at a few texts per second on a CPU: minutes per thousand
         mem_mb=4000,
-        runtime=60,
+        runtime=lambda wildcards: 30 + TEXT["pool_size"] // 200,
         gpu=1,
     params:
         dataset=TEXT["dataset"],
         options=TEXT["options"],
         model=TEXT["model"],
         normalize=TEXT["normalize"],
+        batch_size=TEXT["batch_size"],
         pool_size=TEXT["pool_size"],
     script:
         "../scripts/embed.py"

@@ -137,8 +137,8 @@ rule figure_llm_embeddings:
     input:
         curves=rules.analyse_llm.output.curves,
         data=rules.analyse_llm.output.data,
-        points=rules.analyse_llm.output.points,
-        runs=rules.analyse_llm.output.runs,
+        kinks=rules.analyse_llm.output.kinks,
+        labels=rules.analyse_llm.output.labels,
     output:
         pdf=report(
             "results/figures/llm_embeddings.pdf",
@@ -156,6 +156,30 @@ rule figure_llm_embeddings:
         runtime=5,
     params:
         figure="llm_embeddings",
+    script:
+        "../scripts/figure.py"
+
+
+rule figure_llm_learning_curve:
+    input:
+        runs=rules.analyse_llm.output.runs,
+    output:
+        pdf=report(
+            "results/figures/llm_learning_curve.pdf",
+            caption="../report/llm_learning_curve.rst",
+            category="Figures",
+        ),
+        png="results/figures/llm_learning_curve.png",
+    log:
+        "results/logs/figures/llm_learning_curve.log",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        figure="llm_learning_curve",
     script:
         "../scripts/figure.py"
 

@@ -1,16 +1,16 @@
-# Stage reduce: split, reduce to a few dimensions (fitted on the training part only) and
-# draw the small training set of the exact Lasso.
+# Stage reduce: split the embedded texts (seeded, stratified), take the nested balanced
+# training sample of size n and fit the reduction on it only.
 
 
 rule reduce:
     input:
         embeddings="results/embed/{text}.npz",
     output:
-        data="results/reduce/{text}-{method}{dim}-s{split}/data.npz",
-        reduction="results/reduce/{text}-{method}{dim}-s{split}/reduction.npz",
-        info="results/reduce/{text}-{method}{dim}-s{split}/info.json",
+        data="results/reduce/{text}-{method}{dim}-n{n}-s{split}/data.npz",
+        reduction="results/reduce/{text}-{method}{dim}-n{n}-s{split}/reduction.npz",
+        info="results/reduce/{text}-{method}{dim}-n{n}-s{split}/info.json",
     log:
-        "results/logs/reduce/{text}-{method}{dim}-s{split}.log",
+        "results/logs/reduce/{text}-{method}{dim}-n{n}-s{split}.log",
     conda:
         "../../environment.yml"
     threads: 1
@@ -19,6 +19,5 @@ rule reduce:
         runtime=10,
     params:
         test_fraction=TEXT["test_fraction"],
-        n_train=TEXT["n_train"],
     script:
         "../scripts/reduce.py"

@@ -30,7 +30,8 @@ rule claims:
         runtime=10,
     params:
         checks=config["checks"],
-        llm_lasso=lasso_run_dicts("llm"),
+        llm_lasso=llm_lasso_runs(),
+        llm_options=llm_lasso_options(),
         llm_data=data_paths("llm"),
     script:
         "../scripts/claims.py"

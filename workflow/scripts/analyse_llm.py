@@ -1,10 +1,8 @@
-"""Rule analyse_llm: Lasso fits and trained networks on reduced text embeddings: curves
-along the first dimension, kinks of Lasso features matched to embedded texts and their
-reflections, and train/test accuracy against a linear baseline."""
+"""Rule analyse_llm: accuracy of every model on every reduced text data set (Lasso with
+CV-chosen beta, networks, baselines, the full-embedding ceiling), the fits and kinks
+along one reduced dimension, and the texts nearest the largest kinks (reflasso.llm)."""
 
-import re
-
-from common import load_data, start, tagged
+from common import load_data, start
 
 log = start(snakemake)
 
@@ -12,84 +10,106 @@ import numpy as np
 import pandas as pd
 
 from reflasso import LassoFit
-from reflasso.analysis import kink_candidates
-from reflasso.experiments import (
-    accuracy_rows,
-    classify_kinks,
-    kink_table,
-    kinks_on_first_axis,
-    line_points,
-    linear_baseline_predictions,
-    prediction_table,
-    summarise,
-    write_table,
+from reflasso.experiments import write_table
+from reflasso.llm import (
+    accuracy_row,
+    accuracy_summary,
+    baseline_accuracies,
+    curve_points,
+    lasso_kinks,
+    texts_near_kinks,
 )
 from reflasso.training import TrainResult
 
 params, output = snakemake.params, snakemake.output
-NAME = re.compile(r"-[a-z]+(?P<dim>\d+)-s(?P<split>\d+)$")
+TAGS = ["reduction", "dim", "n_train", "split"]
+embedded = load_data(snakemake.input.embeddings)
+texts = embedded["texts"]
+data = {d["dataset"]: load_data(d["path"]) for d in params.data}
+first_split = min(d["split"] for d in params.data)
 
 
-def describe(dataset: str) -> dict:
-    match = NAME.search(dataset)
-    return {"dataset": dataset, "dim": int(match["dim"]), "split_seed": int(match["split"])}
+def tags(run: dict) -> dict:
+    return {key: run[key] for key in TAGS}
 
 
-datasets = sorted(params.data, key=lambda d: (describe(d)["dim"], describe(d)["split_seed"]))
-shown = datasets[0]  # the figure's data set: lowest dimension, first split
-data = {name: load_data(path) for name, path in params.data.items()}
-predictions, curves, kinks = [], [], []
+def shown(run: dict) -> bool:
+    """The figure's data sets: 1-D, full training size, first split."""
+    return run["dim"] == 1 and run["n_train"] == params.n_train and run["split"] == first_split
 
 
-first_seed = min((run["seed"] for run in params.train), default=0)
+runs, curves, kinks, labels, strip = [], [], [], [], []
+for run in params.data:
+    points = data[run["dataset"]]
+    for row in baseline_accuracies(points, embedded["Z"]):
+        runs.append({**tags(run), **row, "n_fit": run["n_train"]})
+    if shown(run):
+        strip.append(
+            pd.DataFrame(
+                {"x1": points["X"][:, 0], "y": points["y"], "text": texts[points["rows"]]}
+            ).assign(reduction=run["reduction"])
+        )
 
 
-def add(predict, run: dict, model: str, seed: int, curve: bool) -> None:
-    """Predictions of one model for the accuracy table (and its curve for the figure)."""
-    tags = {**describe(run["dataset"]), "model": model, "seed": seed}
-    predictions.append(prediction_table(predict, data[run["dataset"]]).assign(**tags))
-    if curve and run["dataset"] == shown:
-        line = line_points(data[shown]["X"])
-        curves.append(pd.DataFrame({"x1": line[:, 0], "prediction": predict(line)}).assign(**tags))
+def add_curve(run, predict, model):
+    line = curve_points(data[run["dataset"]]["X"][:, 0])
+    frame = pd.DataFrame({"x1": line[:, 0], "prediction": predict(line)})
+    curves.append(frame.assign(reduction=run["reduction"], depth=run["depth"], model=model))
 
 
 for run in params.lasso:
     fit = LassoFit.load(run["dir"])
-    add(fit.predict, run, f"Lasso L{run['depth']}", 0, curve=True)
-    X = data[run["dataset"]]["X"]
-    if X.shape[1] == 1:
-        d = fit.dictionary
-        found = kinks_on_first_axis(kink_table(fit.coef, d.W, d.b1, d.C))
-        tol = params.tolerance * float(np.ptp(X[:, 0]))
-        matched = classify_kinks(found["position"], X[:, 0], run["depth"] - 2, tol)
-        kinks.append(tagged(matched.assign(dim=1), run))
+    points = data[run["dataset"]]
+    model = f"Lasso L{run['depth']}"
+    runs.append({**tags(run), **accuracy_row(model, fit.predict, points), "n_fit": len(fit.X)})
+    if run["dim"] != 1:
+        continue
+    x_fit = fit.X[:, 0]
+    found = lasso_kinks(fit, x_fit, params.tolerance * float(np.ptp(x_fit)))
+    kinks.append(found.assign(**tags(run), depth=run["depth"], n_fit=len(fit.X)))
+    if shown(run):
+        add_curve(run, fit.predict, model)
+        near = texts_near_kinks(found, x_fit, texts[points["rows"][: len(fit.X)]])
+        labels.append(near.assign(reduction=run["reduction"], depth=run["depth"]))
+
+first_seed = min((run["seed"] for run in params.train), default=0)
 for run in params.train:
     result = TrainResult.load(run["dir"])
-    model = f"{run['arch']} L{run['depth']} w{run['width']}"
-    add(result.predict, run, model, run["seed"], curve=run["seed"] == first_seed)
-for name in datasets:
-    tags = {**describe(name), "model": "linear", "seed": 0}
-    predictions.append(linear_baseline_predictions(data[name]).assign(**tags))
+    model = f"{run['arch']} L{run['depth']}"
+    runs.append(
+        {
+            **tags(run),
+            **accuracy_row(model, result.predict, data[run["dataset"]]),
+            "n_fit": run["n_train"],
+            "seed": run["seed"],
+        }
+    )
+    if shown(run) and run["seed"] == first_seed and run["arch"] == params.shown_arch:
+        add_curve(run, result.predict, f"{run['arch']} network L{run['depth']}")
 
-runs = accuracy_rows(pd.concat(predictions), ["dataset", "dim", "split_seed", "model", "seed"])
+runs = pd.DataFrame(runs)
 runs.to_csv(output.runs, index=False)
-summary = summarise(runs, ["dim", "model"], ["train", "test"])
+summary = accuracy_summary(runs)
 write_table(
     summary,
     output.accuracy,
     output.accuracy_md,
-    "Sign accuracy on the reduced text embeddings (mean, sd, count over splits and seeds)",
+    "Sign accuracy on held-out texts: mean, sd and count over splits (and seeds)",
 )
-pd.concat(curves).to_csv(output.curves, index=False)
-shown_X = data[shown]["X"]
-pd.DataFrame({"dataset": shown, "x1": shown_X[:, 0], "y": data[shown]["y"]}).to_csv(
-    output.data, index=False
+
+
+def frame(parts, columns):
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+
+frame(curves, ["x1", "prediction", "reduction", "depth", "model"]).to_csv(
+    output.curves, index=False
 )
-kink_candidates(shown_X[:, 0], max_order=1).assign(dataset=shown).to_csv(output.points, index=False)
-kinks = (
-    pd.concat(kinks, ignore_index=True)
-    if kinks
-    else pd.DataFrame(columns=["location", "order", "dim", "depth"])
+frame(strip, ["x1", "y", "text", "reduction"]).to_csv(output.data, index=False)
+frame(kinks, ["position", "weight", "kind", "level", *TAGS, "depth", "n_fit"]).to_csv(
+    output.kinks, index=False
 )
-kinks.to_csv(output.kinks, index=False)
+frame(labels, ["position", "weight", "kind", "texts", "reduction", "depth"]).to_csv(
+    output.labels, index=False
+)
 log.info("accuracy:\n%s", summary.to_string())

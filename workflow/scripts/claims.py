@@ -24,7 +24,15 @@ checks = params.checks
 TABLES = ("optimality", "lasso", "kinks", "shifted", "orthogonality", "symmetry", "llm_kinks")
 tables = {key: read_csv(inputs[key]) for key in (*TABLES, "accuracy")}
 llm_data = {name: load_data(path) for name, path in params.llm_data.items()}
-llm_kinks, chance_bar, llm_control = llm_checks(tables["llm_kinks"], llm_data, params.llm_lasso)
+llm_kinks, chance_bar, llm_control = llm_checks(
+    tables["llm_kinks"],
+    tables["accuracy"],
+    llm_data,
+    params.llm_lasso,
+    tables["lasso"],
+    checks["text_kink_tolerance"],
+    **params.llm_options,
+)
 claims = pd.DataFrame(
     [
         claim_equivalence(

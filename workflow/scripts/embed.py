@@ -1,4 +1,5 @@
-"""Rule embed: load a text data set, draw a balanced pool, embed it (sentence-transformers)."""
+"""Rule embed: load a text data set, draw a balanced pool, embed it in batches
+(sentence-transformers), with a progress bar in the log."""
 
 from common import start
 
@@ -16,7 +17,14 @@ dataset = load_dataset(params.dataset, **params.options)
 if len(dataset.texts) > params.pool_size:
     dataset = dataset.subsample(params.pool_size, seed=0)
 log.info("embedding %d texts of %s with %s", len(dataset.texts), params.dataset, model)
-Z = embed_texts(list(dataset.texts), model=model, normalize=params.normalize)
+# batches of text.batch_size; the progress bar goes to this rule's log
+Z = embed_texts(
+    list(dataset.texts),
+    model=model,
+    normalize=params.normalize,
+    batch_size=params.batch_size,
+    progress=True,
+)
 target = dataset.target if dataset.target is not None else np.asarray(dataset.labels, float)
 save_npz_atomic(
     snakemake.output.embeddings,

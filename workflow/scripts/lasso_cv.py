@@ -1,0 +1,48 @@
+"""Rule lasso_cv: exact Lasso on a text data set with beta chosen by K-fold
+cross-validation (reflasso.llm.fit_cv_lasso), its certificate and reconstruction check."""
+
+from pathlib import Path
+
+from common import start
+
+log = start(snakemake)
+
+from reflasso import training_objective
+from reflasso.experiments import write_table
+from reflasso.io import load_xy, write_json_atomic
+from reflasso.llm import fit_cv_lasso
+
+wildcards, params, output = snakemake.wildcards, snakemake.params, snakemake.output
+X, y = load_xy(snakemake.input.data)
+fit, cv = fit_cv_lasso(
+    X,
+    y,
+    int(wildcards.depth),
+    max_train=params.max_train,
+    folds=params.folds,
+    n_betas=params.n_betas,
+    ratio=params.ratio,
+    **params.options,
+)
+network_objective = float(training_objective(fit.to_network(), fit.X, fit.y, fit.beta))
+gap = (network_objective - fit.objective) / abs(fit.objective)
+log.info(
+    "n=%d of %d, beta=%.4g by %d-fold CV, objective %.10g, %d active, reconstruction gap %.2g",
+    len(fit.X),
+    len(X),
+    fit.beta,
+    params.folds,
+    fit.objective,
+    fit.n_active,
+    gap,
+)
+fit.save(Path(output.metrics).parent)
+write_table(cv, output.cv)
+write_json_atomic(
+    output.reconstruction,
+    {
+        "lasso_objective": fit.objective,
+        "network_objective": network_objective,
+        "reconstruction_gap": gap,
+    },
+)
