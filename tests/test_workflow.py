@@ -377,7 +377,12 @@ def test_imdb_config_embeds_reviews_in_batches_from_a_local_model_folder(tmp_pat
         pool_size=40,
         n_train=16,
     )
-    config = write_config(tmp_path / "imdb.yaml", lambda c: c.update(text=imdb))
+
+    def use_imdb(c):  # the learning curve's sizes must stay below the smaller n_train
+        c.update(text=imdb)
+        c["experiments"]["llm"]["learning_curve"]["sizes"] = [8]
+
+    config = write_config(tmp_path / "imdb.yaml", use_imdb)
     target = "results/reduce/imdb-pls1-n16-s0/data.npz"
     snakemake(tmp_path, target, "--cores", "2", configfile=config, timeout=600, check=True)
     with np.load(tmp_path / target) as data:
