@@ -14,11 +14,12 @@ fi
 out=$1
 mkdir -p "$out"
 export PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}"
-if ! python -c "import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)"; then
+python=$(command -v python || command -v python3)
+if ! "$python" -c "import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)"; then
     echo "no CUDA device visible to torch: nothing to check" | tee "$out/no_gpu.txt" >&2
     exit 3
 fi
-python -c "import torch; print(torch.cuda.get_device_name(0))" > "$out/device.txt"
+"$python" -c "import torch; print(torch.cuda.get_device_name(0))" > "$out/device.txt"
 failed=()
 step() {  # step NAME COMMAND...: run, log to OUTDIR/NAME.log, remember a failure
     local name=$1
@@ -29,11 +30,15 @@ step() {  # step NAME COMMAND...: run, log to OUTDIR/NAME.log, remember a failur
         echo "   FAILED (see $out/$name.log)"
     fi
 }
-step tests python -m pytest -m gpu -q -p no:cacheprovider --junitxml="$out/tests.xml"
-step training python benchmarks/bench_training.py --out "$out/bench_training.json"
-step embeddings python benchmarks/bench_embeddings.py --out "$out/bench_embeddings.json"
-step oracle python benchmarks/bench_scale.py --device cuda --out "$out/bench_scale_cuda.csv" \
-    --rows 1d-L3-n500 2d-L3-n200 3d-L2-n300 clarabel-2d-L3-n40
+# only the files that hold gpu-marked tests: the others need the whole CPU toolchain
+gpu_files=$(grep -l "mark.gpu" tests/*.py)
+step tests "$python" -m pytest -m gpu -q -p no:cacheprovider --junitxml="$out/tests.xml" $gpu_files
+step training "$python" benchmarks/bench_training.py --out "$out/bench_training.json"
+step embeddings "$python" benchmarks/bench_embeddings.py --out "$out/bench_embeddings.json"
+step streaming "$python" benchmarks/bench_streaming.py --devices cpu cuda --out "$out/bench_streaming.json"
+# the one target row whose oracle is the streaming one (the others price on the CPU)
+step oracle "$python" benchmarks/bench_scale.py --device cuda --timeout "${GPU_CHECK_FIT_TIMEOUT:-150}" \
+    --out "$out/bench_scale_cuda.csv" --rows 2d-L3-n200
 if [ ${#failed[@]} -gt 0 ]; then
     echo "failed: ${failed[*]}" | tee "$out/failed.txt" >&2
     exit 1
