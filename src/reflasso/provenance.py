@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from importlib import metadata
 
 
-def _version(package: str) -> str | None:
+def package_version(package: str) -> str | None:
+    """The installed version of a distribution, or None when its metadata is missing."""
     try:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
@@ -24,7 +25,7 @@ def provenance(
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
-        "versions": {name: _version(name) for name in packages},
+        "versions": {name: package_version(name) for name in packages},
         "seed": seed,
         "device": device,
         "config": config,
