@@ -533,7 +533,7 @@ def test_constant_labels_give_a_valid_zero_fit(tmp_path, caplog):
 
 
 def test_optimality_table_with_a_zero_optimum_has_no_nan():
-    from reflasso.experiments import optimality_table
+    from reflasso.experiment_analysis import optimality_table
 
     lasso = pd.DataFrame([{"dataset": "c", "depth": 2, "beta": 1e-3, "objective": 0.0}])
     trained = pd.DataFrame(

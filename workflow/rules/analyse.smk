@@ -27,11 +27,12 @@ rule analyse_toy1d:
         mem_mb=2000,
         runtime=10,
     params:
+        analysis="toy1d",
         lasso=lasso_run_dicts("toy1d"),
         data=data_paths("toy1d"),
         certificate_tolerance=config["checks"]["certificate_tolerance"],
     script:
-        "../scripts/analyse_toy1d.py"
+        "../scripts/analyse.py"
 
 
 rule analyse_simulated:
@@ -53,12 +54,13 @@ rule analyse_simulated:
         mem_mb=2000,
         runtime=10,
     params:
+        analysis="simulated",
         lasso=lasso_run_dicts("simulated"),
         train=train_run_dicts("simulated"),
         data=data_paths("simulated"),
         tolerance=config["checks"]["kink_match_tolerance"],
     script:
-        "../scripts/analyse_simulated.py"
+        "../scripts/analyse.py"
 
 
 rule analyse_planes2d:
@@ -85,11 +87,12 @@ rule analyse_planes2d:
         mem_mb=2000,
         runtime=10,
     params:
+        analysis="planes2d",
         lasso=lasso_run_dicts("planes2d"),
         train=train_run_dicts("planes2d"),
         data=data_paths("planes2d"),
     script:
-        "../scripts/analyse_planes2d.py"
+        "../scripts/analyse.py"
 
 
 rule analyse_orthogonality:
@@ -113,11 +116,12 @@ rule analyse_orthogonality:
         mem_mb=2000,
         runtime=10,
     params:
+        analysis="orthogonality",
         lasso=lasso_run_dicts("orthogonality"),
         train=train_run_dicts("orthogonality"),
         sources={d: TOY[d].get("source") for d in experiment_datasets("orthogonality")},
     script:
-        "../scripts/analyse_orthogonality.py"
+        "../scripts/analyse.py"
 
 
 rule analyse_depth_symmetry:
@@ -143,12 +147,13 @@ rule analyse_depth_symmetry:
         mem_mb=2000,
         runtime=10,
     params:
+        analysis="depth_symmetry",
         lasso=lasso_run_dicts("depth_symmetry"),
         train=train_run_dicts("depth_symmetry"),
         data=data_paths("depth_symmetry"),
         fit_r2=config["checks"]["fit_r2"],
     script:
-        "../scripts/analyse_depth_symmetry.py"
+        "../scripts/analyse.py"
 
 
 rule analyse_llm:
@@ -157,7 +162,7 @@ rule analyse_llm:
         cv=lasso_files("llm", "cv.csv"),
         train=train_files("llm"),
         data=experiment_data("llm"),
-        embeddings=f"results/embed/{TEXT['name']}.npz",
+        embeddings=embeddings_file(),
     output:
         curves="results/analyse/llm/curves.csv",
         data="results/analyse/llm/data.csv",
@@ -181,14 +186,16 @@ rule analyse_llm:
         mem_mb=4000,
         runtime=10,
     params:
+        analysis="llm",
         lasso=llm_lasso_runs(),
         train=llm_train_runs(),
         data=llm_data(),
         n_train=TEXT["n_train"],
         shown_arch=LLM["shown_arch"],
+        embeddings=embeddings_file(),
         tolerance=config["checks"]["text_kink_tolerance"],
     script:
-        "../scripts/analyse_llm.py"
+        "../scripts/analyse.py"
 
 
 rule analyse_optimality:
@@ -213,9 +220,10 @@ rule analyse_optimality:
         mem_mb=2000,
         runtime=10,
     params:
+        analysis="optimality",
         lasso=all_lasso_run_dicts(),
         train=all_train_run_dicts(),
         objective_rtol=config["checks"]["objective_rtol"],
         near_optimum_rtol=config["checks"]["near_optimum_rtol"],
     script:
-        "../scripts/analyse_optimality.py"
+        "../scripts/analyse.py"

@@ -16,8 +16,8 @@ from reflasso.claims import (
     claims_markdown,
     llm_checks,
 )
-from reflasso.experiments import write_table
 from reflasso.io import read_csv, write_text_atomic
+from reflasso.tables import write_table
 
 inputs, output, params = snakemake.input, snakemake.output, snakemake.params
 checks = params.checks
