@@ -22,6 +22,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from .io import check_depth
+
 
 def line_function(predict: Callable, x0=None, direction=None) -> Callable:
     """t -> predict(x0 + t * direction) as a 1-D array; for 1-D data x0 = 0, direction = 1."""
@@ -298,9 +300,7 @@ def predicted_kink_kinds(depth: int) -> tuple[str, ...]:
     other named kinds).  For L >= 5 we use the L = 4 set: it is not a full prediction
     (kinks outside it are counted as 'other' and reported).
     """
-    if depth < 2:
-        raise ValueError(f"depth must be >= 2 (got {depth})")
-    if depth == 2:
+    if check_depth(depth) == 2:
         return ("data",)
     if depth == 3:
         return ("data", "midpoint", "reflection")
