@@ -193,7 +193,7 @@ rule analyse_llm:
         data=llm_data(),
         n_train=TEXT["n_train"],
         shown_arch=LLM["shown_arch"],
-        embeddings=embeddings_file(),
+        embeddings=lambda wildcards, input: input.embeddings,
         tolerance=config["checks"]["text_kink_tolerance"],
     script:
         "../scripts/analyse.py"
