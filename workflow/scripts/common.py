@@ -30,10 +30,3 @@ def start(snakemake) -> logging.Logger:
     log = logging.getLogger(f"workflow.{snakemake.rule}")
     log.info("rule %s, wildcards %s", snakemake.rule, dict(snakemake.wildcards))
     return log
-
-
-def load_data(path) -> dict:
-    """Arrays of a data file: X, y and, for text data, X_test, y_test."""
-    from reflasso.io import load_npz
-
-    return load_npz(path)
