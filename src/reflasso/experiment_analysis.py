@@ -212,15 +212,14 @@ def orthogonality(lasso: Runs, train: Runs, sources: Mapping[str, str | None]) -
     an independent point set (``claims.orthogonality_angles``)."""
 
     def models(dataset, run):
-        same = [t for t in train if t["dataset"] == dataset]
-        return [
-            _trained(t).model
-            for t in same
-            if t["depth"] == run["depth"] and t["beta"] == run["beta"]
-        ]
+        """The networks trained on ``dataset`` with the depth and beta of ``run``."""
+        keys = ("depth", "beta")
+        same = (t for t in train if t["dataset"] == dataset)
+        return [_trained(t).model for t in same if all(t[k] == run[k] for k in keys)]
 
     tables = []
-    for run in (run for run in lasso if sources[run["dataset"]] is None):
+    real = [run for run in lasso if sources[run["dataset"]] is None]  # not a shuffled copy
+    for run in real:
         fit = LassoFit.load(run["dir"])
         controls = [d for d, source in sources.items() if source == run["dataset"]]
         shuffled = [model for dataset in controls for model in models(dataset, run)]
