@@ -42,7 +42,6 @@ include: "workflow/rules/lasso.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/analyse.smk"
 include: "workflow/rules/figures.smk"
-include: "workflow/rules/tables.smk"
 
 
 # Cheap aggregation: under a cluster executor (profiles/slurm) it runs on the submitting

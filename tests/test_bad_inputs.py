@@ -379,7 +379,9 @@ def test_sampled_dictionary_runs_with_samples(data, tmp_path, caplog):
 
 def test_too_large_dictionary_recommends_only_settable_options(data, tmp_path, caplog):
     # the default solver would switch to column generation; a materialising one must fail
-    argv = fit_arguments(data, tmp_path / "o", 3, 0.1, "--max-memory", "2KB", "--solver", "fast")
+    argv = fit_arguments(
+        data, tmp_path / "o", 3, 0.1, "--max-memory", "2KB", "--solver", "working-set"
+    )
     status, message = run_cli(caplog, argv)
     assert status == 2 and "over the memory budget" in message
     assert "kind='sampled'" not in message  # the old advice no interface could follow
@@ -533,7 +535,7 @@ def test_constant_labels_give_a_valid_zero_fit(tmp_path, caplog):
 
 
 def test_optimality_table_with_a_zero_optimum_has_no_nan():
-    from reflasso.experiments import optimality_table
+    from reflasso.experiment_analysis import optimality_table
 
     lasso = pd.DataFrame([{"dataset": "c", "depth": 2, "beta": 1e-3, "objective": 0.0}])
     trained = pd.DataFrame(

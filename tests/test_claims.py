@@ -8,9 +8,12 @@ import pytest
 
 from reflasso import fit_lasso
 from reflasso.analysis import (
+    accuracy,
     classify_kink_kinds,
     closer_share,
     exceedance,
+    kink_table,
+    kinks_on_first_axis,
     moved_kink_functions,
     predicted_kink_kinds,
     r_squared,
@@ -35,7 +38,6 @@ from reflasso.claims import (
     shifted_dictionary_control,
 )
 from reflasso.dictionary import build_dictionary
-from reflasso.experiments import accuracy, kink_table, kinks_on_first_axis
 from reflasso.llm import accuracy_summary, lasso_kinks, least_squares
 
 EXACT = 1e-7  # kinks of exact features are computed from their parameters: rounding only

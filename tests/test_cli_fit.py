@@ -56,7 +56,7 @@ def test_fit_csv(tmp_path):
     data = tmp_path / "data.csv"
     pd.DataFrame({"x1": X[:, 0], "x2": X[:, 1], "y": Y}).to_csv(data, index=False)
     out = tmp_path / "fit"
-    assert main(fit_arguments(data, out, 3, 0.05, "--solver", "fast")) == 0
+    assert main(fit_arguments(data, out, 3, 0.05, "--solver", "working-set")) == 0
     check_output(out, 3, 0.05)
 
 

@@ -4,9 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reflasso.analysis import kink_candidates
+from reflasso.analysis import kink_candidates, kink_table, line_points
 from reflasso.chains import evaluate_unit_chains
-from reflasso.experiments import kink_table, line_points
 from reflasso.figures import FIGURES, save_figure
 
 X1 = np.array([[0.0], [2.0], [6.0], [7.0]])

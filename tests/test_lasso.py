@@ -7,7 +7,7 @@ from reflasso.certificate import random_unit_chains
 from reflasso.dictionary import Dictionary, build_dictionary
 from reflasso.io import DataError
 from reflasso.lasso import LassoFit, NotCertifiedError, beta_max, fit_lasso
-from reflasso.solvers import DictionaryColumns, lasso_objective, solve_fast
+from reflasso.solvers import DictionaryColumns, lasso_objective, solve_working_set
 
 
 def random_problem(n, d, seed, labels=False):
@@ -27,7 +27,7 @@ def random_dictionary(X, depth, size, seed):
 def test_beta_at_or_above_beta_max_gives_zero(n, d, depth, factor):
     X, y = random_problem(n, d, seed=n + d + depth)
     beta = factor * beta_max(X, y, depth)
-    for solver in ("clarabel", "fast"):
+    for solver in ("clarabel", "working-set"):
         fit = fit_lasso(X, y, depth=depth, beta=beta, solver=solver)
         assert fit.n_active == 0 and not fit.coef.any()
         # xi = mean(y) exactly up to the rounding of a mean (1e-12)
@@ -39,7 +39,7 @@ def test_beta_at_or_above_beta_max_gives_zero(n, d, depth, factor):
 def test_just_below_beta_max_is_not_zero(n, d, depth):
     # beta_max is the threshold from both sides: 1% below it z = 0 is no longer optimal
     X, y = random_problem(n, d, seed=n + d + depth)
-    fit = fit_lasso(X, y, depth=depth, beta=0.99 * beta_max(X, y, depth), solver="fast")
+    fit = fit_lasso(X, y, depth=depth, beta=0.99 * beta_max(X, y, depth), solver="working-set")
     assert fit.n_active >= 1
     assert fit.objective < 0.5 * np.sum((y - y.mean()) ** 2)
 
@@ -56,19 +56,25 @@ CROSS_CASES = [  # (n, d, depth, beta, labels): exact dictionaries, small to mod
 def test_solvers_agree_on_exact_dictionary(n, d, depth, beta, labels):
     X, y = random_problem(n, d, seed=7 * n + d, labels=labels)
     reference = fit_lasso(X, y, depth=depth, beta=beta, solver="clarabel", n_random=100)
-    fast = fit_lasso(
-        X, y, depth=depth, beta=beta, dictionary=reference.dictionary, solver="fast", n_random=100
+    working_set = fit_lasso(
+        X,
+        y,
+        depth=depth,
+        beta=beta,
+        dictionary=reference.dictionary,
+        solver="working-set",
+        n_random=100,
     )
     # the brief's agreement target: objective to 1e-7 relative
-    assert fast.objective == pytest.approx(reference.objective, rel=1e-7)
+    assert working_set.objective == pytest.approx(reference.objective, rel=1e-7)
     # fitted values are unique; interior-point accuracy (gap 1e-10) bounds their error
     # by about sqrt(2 * gap) ~ 1e-5, so 1e-4 leaves a margin
-    np.testing.assert_allclose(fast.predict(X), reference.predict(X), atol=1e-4)
+    np.testing.assert_allclose(working_set.predict(X), reference.predict(X), atol=1e-4)
 
 
 def test_solvers_agree_on_large_random_dictionary():
     # near interpolation (small beta) on many correlated columns: the hard case for
-    # coordinate descent that made the fast path use exact working-set solves
+    # coordinate descent that made the working-set solver use exact working-set solves
     X, y = random_problem(30, 1, seed=3)
     dictionary = random_dictionary(X, 4, 3000, seed=4)
     reference = fit_lasso(
@@ -81,18 +87,18 @@ def test_solvers_agree_on_large_random_dictionary():
         n_random=100,
         allow_uncertified=True,  # a random dictionary: optimal over it only
     )
-    fast = fit_lasso(
+    working_set = fit_lasso(
         X,
         y,
         depth=4,
         beta=1e-4,
         dictionary=dictionary,
-        solver="fast",
+        solver="working-set",
         n_random=100,
         allow_uncertified=True,
     )
-    assert fast.objective == pytest.approx(reference.objective, rel=1e-7)  # target 1e-7
-    np.testing.assert_allclose(fast.predict(X), reference.predict(X), atol=1e-4)  # as above
+    assert working_set.objective == pytest.approx(reference.objective, rel=1e-7)  # target 1e-7
+    np.testing.assert_allclose(working_set.predict(X), reference.predict(X), atol=1e-4)  # as above
 
 
 def test_chunked_columns_match_dense():
@@ -106,8 +112,8 @@ def test_chunked_columns_match_dense():
     np.testing.assert_allclose(
         chunked.correlate(residual), dense.correlate(residual), rtol=1e-12, atol=1e-12
     )
-    z_dense, xi_dense, _ = solve_fast(dense, y, 0.02)
-    z_chunk, xi_chunk, _ = solve_fast(chunked, y, 0.02)
+    z_dense, xi_dense, _ = solve_working_set(dense, y, 0.02)
+    z_chunk, xi_chunk, _ = solve_working_set(chunked, y, 0.02)
     A = dense.matrix()
     objective_dense = lasso_objective(A @ z_dense + xi_dense, y, z_dense, 0.02)
     objective_chunk = lasso_objective(A @ z_chunk + xi_chunk, y, z_chunk, 0.02)
@@ -194,14 +200,14 @@ def test_predict_rejects_bad_points():
         fit.predict(np.array([[np.nan]]))
 
 
-def test_fast_path_closes_the_duality_gap_on_a_large_exact_dictionary():
+def test_working_set_closes_the_duality_gap_on_a_large_exact_dictionary():
     """2-D, depth 3, n = 40 (115k columns, the benchmark's case): the working-set path
     must stop on its own gap test (relative 1e-10), not because no column outside the
     working set violates; a polish that stalls inside the working set showed here as a
     gap of 4e-6 and kkt_max = 1 + 4e-6 (regression)."""
     rng = np.random.default_rng(40)
     X, y = rng.uniform(-1, 1, size=(40, 2)), rng.choice([-1.0, 1.0], size=40)
-    fit = fit_lasso(X, y, depth=3, beta=0.01, solver="fast", n_random=2000)
+    fit = fit_lasso(X, y, depth=3, beta=0.01, solver="working-set", n_random=2000)
     assert fit.solver_info["relative_gap"] <= 1e-10
     # exact-to-rounding solution: the dual constraint is tight to ~1e-12, allow 1e-9
     assert fit.certificate(n_random=2000)["kkt_max"] <= 1 + 1e-9
@@ -223,7 +229,7 @@ def test_column_generation_agrees_with_the_materialised_dictionary(n, d, depth):
     X, y = labelled_problem(n, d, seed=n + 10 * d + depth)
     tol = 1e-9
     generated = fit_lasso(X, y, depth=depth, beta=0.01, solver="generate", tol=tol, n_random=500)
-    stored = fit_lasso(X, y, depth=depth, beta=0.01, solver="fast", tol=tol, n_random=500)
+    stored = fit_lasso(X, y, depth=depth, beta=0.01, solver="working-set", tol=tol, n_random=500)
     assert generated.dictionary.kind == "generated" and stored.dictionary.kind == "exact"
     cert = generated.certificate(n_random=500, tol=tol)
     assert cert["ok"] and cert["kkt_scope"] == "all chains"
@@ -297,3 +303,23 @@ def test_cross_validation_uses_only_the_training_folds():
     assert np.array_equal(second.folds, first.folds)
     np.testing.assert_allclose(second.predictions[held], first.predictions[held], rtol=0, atol=1e-9)
     assert not np.allclose(second.predictions[~held], first.predictions[~held])
+
+
+def test_fast_is_a_deprecated_name_of_the_working_set_solver(tmp_path):
+    import json
+
+    X, y = random_problem(6, 1, seed=3)
+    beta = 0.5 * beta_max(X, y, 3)
+    with pytest.warns(DeprecationWarning, match="solver='fast' is deprecated"):
+        old = fit_lasso(X, y, depth=3, beta=beta, solver="fast", n_random=100)
+    new = fit_lasso(X, y, depth=3, beta=beta, solver="working-set", n_random=100)
+    assert old.solver == new.solver == "working-set"
+    assert old.objective == new.objective  # the same computation, bit for bit
+    # a fit saved under the old name still loads, under the new one
+    old.save(tmp_path)
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    metrics["solver"] = "fast"
+    (tmp_path / "metrics.json").write_text(json.dumps(metrics))
+    loaded = LassoFit.load(tmp_path)
+    assert loaded.solver == "working-set"
+    np.testing.assert_array_equal(loaded.predict(X), old.predict(X))

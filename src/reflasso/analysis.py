@@ -1,4 +1,5 @@
-"""Analysis of trained functions for the figures: kinks, weight angles, symmetry scores.
+"""Analysis of fitted functions for the tables and figures: evaluation grids, kinks (found
+numerically, and exactly from a Lasso fit's chains), weight angles, symmetry scores.
 
 Definitions (also in docs/training.md):
 
@@ -16,10 +17,12 @@ Definitions (also in docs/training.md):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
+
+from .io import check_depth
 
 
 def line_function(predict: Callable, x0=None, direction=None) -> Callable:
@@ -297,9 +300,7 @@ def predicted_kink_kinds(depth: int) -> tuple[str, ...]:
     other named kinds).  For L >= 5 we use the L = 4 set: it is not a full prediction
     (kinks outside it are counted as 'other' and reported).
     """
-    if depth < 2:
-        raise ValueError(f"depth must be >= 2 (got {depth})")
-    if depth == 2:
+    if check_depth(depth) == 2:
         return ("data",)
     if depth == 3:
         return ("data", "midpoint", "reflection")
@@ -489,3 +490,100 @@ def r_squared(y, prediction) -> float:
     y, prediction = np.asarray(y, float).ravel(), np.asarray(prediction, float).ravel()
     total = np.sum((y - y.mean()) ** 2)
     return float(1.0 - np.sum((y - prediction) ** 2) / total) if total > 0 else 1.0
+
+
+# --------------------------------------------------------------- evaluation grids
+LINE_POINTS = 801  # resolution of 1-D curves (kinks are located to about range/800)
+GRID_POINTS = 81  # per axis of 2-D heat maps
+LINE_MARGIN = 0.5  # curves extend this fraction of the data range beyond the data
+GRID_MARGIN = 0.25
+
+
+def _span(values: np.ndarray, margin: float) -> tuple[float, float]:
+    low, high = float(np.min(values)), float(np.max(values))
+    width = high - low if high > low else 1.0
+    return low - margin * width, high + margin * width
+
+
+def line_points(X: np.ndarray, num: int = LINE_POINTS) -> np.ndarray:
+    """Points along the first coordinate (the others zero) spanning the data with margin."""
+    X = np.asarray(X, dtype=float)
+    points = np.zeros((num, X.shape[1]))
+    points[:, 0] = np.linspace(*_span(X[:, 0], LINE_MARGIN), num)
+    return points
+
+
+def grid_points(X: np.ndarray, num: int = GRID_POINTS) -> np.ndarray:
+    """A num x num grid over the first two coordinates (2-D data only)."""
+    X = np.asarray(X, dtype=float)
+    axes = [np.linspace(*_span(X[:, k], GRID_MARGIN), num) for k in range(2)]
+    first, second = np.meshgrid(*axes, indexing="xy")
+    return np.column_stack([first.ravel(), second.ravel()])
+
+
+# ---------------------------------------------------------- kinks of Lasso features
+def kink_offsets(c: Sequence[float]) -> list[tuple[float, int]]:
+    """Kinks of a unit chain as (t, level) with t = w.x + b1 the first pre-activation.
+
+    g(t) = | ... ||t| - c2| ... - c(L-1)|: level 1 kinks at t = 0; level l at the t where
+    h(l-1)(t) = c_l (a crossing, so only for c_l > 0).  Pre-images are found backwards:
+    h_k(t) = a  <=>  h_(k-1)(t) = c_k + a or c_k - a (each must be >= 0), h_1(t) = |t|.
+    """
+    kinks = [(0.0, 1)]
+    for level in range(2, len(c) + 2):
+        value = c[level - 2]
+        if value <= 0:
+            continue
+        targets = [value]
+        for k in range(level - 1, 1, -1):  # undo h_k = |h_(k-1) - c_k|
+            ck = c[k - 2]
+            targets = [t for a in targets for t in (ck + a, ck - a) if t >= 0]
+        kinks += [(s * t, level) for t in set(targets) for s in ((1, -1) if t > 0 else (1,))]
+    return sorted(set(kinks))
+
+
+def kink_table(coef, W, b1, C) -> pd.DataFrame:
+    """Kink sets {x : w.x = rhs} of the active features (coef != 0), one row each."""
+    W, b1 = np.atleast_2d(np.asarray(W, float)), np.asarray(b1, float)
+    C = np.asarray(C, float).reshape(len(b1), -1)
+    rows = []
+    for j in np.flatnonzero(np.asarray(coef) != 0):
+        for t, level in kink_offsets(C[j]):
+            rows.append(
+                {
+                    "feature": int(j),
+                    "coef": float(coef[j]),
+                    "level": level,
+                    **{f"w{k + 1}": W[j, k] for k in range(W.shape[1])},
+                    "rhs": t - b1[j],
+                }
+            )
+    columns = ["feature", "coef", "level", *[f"w{k + 1}" for k in range(W.shape[1])], "rhs"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def kinks_on_first_axis(kinks: pd.DataFrame) -> pd.DataFrame:
+    """Where each kink set crosses the first coordinate axis (other coordinates zero)."""
+    crossing = kinks[kinks["w1"].abs() > 1e-12].copy()
+    crossing["position"] = crossing["rhs"] / crossing["w1"]
+    return crossing
+
+
+def lasso_kinks_on_first_axis(fit) -> pd.DataFrame:
+    """Kinks of the active features of a Lasso fit where they cross the first axis: the
+    columns of ``kink_table`` and ``position`` (exact, from the chains' parameters)."""
+    d = fit.dictionary
+    return kinks_on_first_axis(kink_table(fit.coef, d.W, d.b1, d.C))
+
+
+def random_direction_angles(normals, count: int = 2000, seed: int = 0) -> np.ndarray:
+    """Angles (degrees) of uniformly random directions to their nearest normal: the null
+    against which trained weights are judged (many normals make small angles likely)."""
+    normals = np.atleast_2d(np.asarray(normals, float))
+    directions = np.random.default_rng(seed).standard_normal((count, normals.shape[1]))
+    return weight_angles(directions, normals)["angle_deg"].to_numpy()
+
+
+def accuracy(labels, predictions) -> float:
+    """Sign accuracy of real-valued predictions against labels +-1 (0 counts as +1)."""
+    return float(np.mean(np.where(np.asarray(predictions) >= 0, 1.0, -1.0) == labels))

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .analysis import (
+    accuracy,
     active_chain_weights,
     classify_kink_kinds,
     closer_share,
@@ -37,9 +38,9 @@ from .analysis import (
     weight_angles,
 )
 from .dictionary import Dictionary, build_dictionary
-from .experiments import accuracy, markdown_table
 from .lasso import fit_lasso
 from .llm import kink_kinds, least_squares
+from .tables import markdown_table
 
 REPRODUCED, PARTLY, NOT, NO_DATA = "reproduced", "partly", "not reproduced", "not measured"
 #: Kinks of Lasso features are computed from the chains' parameters, exact to rounding:

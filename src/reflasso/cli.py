@@ -155,7 +155,11 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument(
         "--samples", type=int, default=None, help="number of sampled chains (--dictionary sampled)"
     )
-    fit.add_argument("--solver", default="auto", help="auto, generate, fast or clarabel")
+    fit.add_argument(
+        "--solver",
+        default="auto",
+        help="auto, generate, working-set or clarabel (fast: deprecated name of working-set)",
+    )
     fit.add_argument("--tol", type=float, default=1e-5, help="certificate/stopping slack")
     fit.add_argument("--max-memory", type=parse_bytes, default=4e9, help="bytes, e.g. 4GB")
     fit.add_argument("--allow-uncertified", action="store_true", help="warn, do not fail")

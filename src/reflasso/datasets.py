@@ -11,7 +11,6 @@ import inspect
 import os
 import re
 import tarfile
-import tempfile
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .io import DataError
+from .io import DataError, check_texts, write_atomic
 
 IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 # MD5 of aclImdb_v1.tar.gz as published with the archive and used by common loaders.
@@ -49,7 +48,7 @@ class TextDataset:
         self.labels = np.asarray(self.labels, dtype=np.int64).reshape(-1)
         if not self.ids:
             self.ids = [str(i) for i in range(len(self.texts))]
-        _check_texts(self.texts, self.name)
+        check_texts(self.texts, self.name)
         if self.labels.shape[0] != len(self.texts) or len(self.ids) != len(self.texts):
             raise DataError(
                 f"{self.name}: {len(self.texts)} texts but {self.labels.shape[0]} labels "
@@ -283,11 +282,10 @@ def _imdb_from_folder(path: Path, split: str) -> list[tuple[str, str, int, str]]
 def download_file(url: str, destination: str | os.PathLike, md5: str) -> Path:
     """Download ``url`` to ``destination`` via a temporary file, kept only if the MD5 matches."""
     destination = Path(destination)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.")
-    try:
+
+    def fetch(out) -> None:
         digest = hashlib.md5()
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
+        with urllib.request.urlopen(url, timeout=60) as response:
             while chunk := response.read(1 << 20):
                 digest.update(chunk)
                 out.write(chunk)
@@ -296,14 +294,14 @@ def download_file(url: str, destination: str | os.PathLike, md5: str) -> Path:
                 f"download of {url} has MD5 {digest.hexdigest()}, expected {md5}; "
                 "the file was discarded; retry, or download it by hand"
             )
-        os.replace(tmp, destination)
+
+    try:
+        write_atomic(destination, fetch)
     except OSError as error:  # URLError is an OSError: no network, DNS, HTTP errors
         raise DataError(
             f"could not download {url} ({error}); without network access, "
             f"copy the file to {destination} by hand"
         ) from error
-    finally:
-        Path(tmp).unlink(missing_ok=True)
     return destination
 
 
@@ -398,17 +396,6 @@ def _as_text(value, where: str) -> str:
     if not isinstance(value, str):
         raise DataError(f"{where}: expected a text, got {value!r}")
     return value
-
-
-def _check_texts(texts: list[str], name: str) -> None:
-    if not texts:
-        raise DataError(f"{name}: no texts")
-    blank = [i for i, text in enumerate(texts) if not isinstance(text, str) or not text.strip()]
-    if blank:
-        raise DataError(
-            f"{name}: {len(blank)} empty or non-text entries (first at rows "
-            f"{blank[:5]}); drop or fill them"
-        )
 
 
 DATASETS: dict[str, Callable[..., TextDataset]] = {

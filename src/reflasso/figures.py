@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from .io import _write_atomic
+from .io import write_atomic
 
 DATA_STYLE = {"color": "black", "s": 28, "zorder": 5, "label": "data points"}
 REFLECTION_STYLE = {"marker": "^", "color": "tab:orange", "s": 30, "zorder": 4}
@@ -36,7 +36,7 @@ def save_figure(figure: plt.Figure, pdf_path, png_path, dpi: int = 150) -> None:
         buffer = io.BytesIO()
         figure.savefig(buffer, format=fmt, dpi=dpi, bbox_inches="tight")
         data = buffer.getvalue()
-        _write_atomic(Path(path), lambda handle, data=data: handle.write(data))
+        write_atomic(Path(path), lambda handle, data=data: handle.write(data))
     plt.close(figure)
 
 

@@ -174,8 +174,25 @@ def check_xy(X, y, name: str = "data") -> tuple[np.ndarray, np.ndarray]:
 def check_depth(depth) -> int:
     """The number of weight layers L as an int; L >= 2 (docs/method.md §1)."""
     if isinstance(depth, bool) or not isinstance(depth, int | np.integer) or depth < 2:
-        raise ValueError(f"depth must be an integer >= 2 (got {depth!r})")
+        raise ValueError(f"depth must be an integer >= 2 weight layers (got {depth!r})")
     return int(depth)
+
+
+def check_texts(texts, name: str = "texts") -> list[str]:
+    """The texts as a list; a clear error (naming ``name``) for a single string, an empty
+    list, or an empty or non-string entry."""
+    if isinstance(texts, str):
+        raise DataError(f"{name} must be a list of strings, not a single string; wrap it: [text]")
+    texts = list(texts)
+    if not texts:
+        raise DataError(f"{name}: no texts (empty list)")
+    bad = [i for i, text in enumerate(texts) if not isinstance(text, str) or not text.strip()]
+    if bad:
+        raise DataError(
+            f"{name}: {len(bad)} empty or non-string entries (first at rows {bad[:5]}); "
+            "drop or fill them"
+        )
+    return texts
 
 
 def write_json_atomic(path: str | os.PathLike, payload: dict) -> None:
@@ -185,15 +202,18 @@ def write_json_atomic(path: str | os.PathLike, payload: dict) -> None:
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> None:
     """Write text through a temporary file and a rename."""
-    _write_atomic(Path(path), lambda handle: handle.write(text.encode()))
+    write_atomic(Path(path), lambda handle: handle.write(text.encode()))
 
 
 def save_npz_atomic(path: str | os.PathLike, **arrays) -> None:
     """np.savez through a temporary file and a rename."""
-    _write_atomic(Path(path), lambda handle: np.savez(handle, **arrays))
+    write_atomic(Path(path), lambda handle: np.savez(handle, **arrays))
 
 
-def _write_atomic(path: Path, write) -> None:
+def write_atomic(path: str | os.PathLike, write) -> None:
+    """Call ``write(handle)`` on a binary temporary file next to ``path``, then rename it
+    to ``path``: a crash or an error in ``write`` leaves no half-written file."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

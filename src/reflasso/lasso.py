@@ -37,11 +37,14 @@ from .solvers import (
     DictionaryColumns,
     lasso_objective,
     solve_clarabel,
-    solve_fast,
     solve_generated,
+    solve_working_set,
 )
 
-SOLVERS = ("auto", "generate", "fast", "clarabel")
+SOLVERS = ("auto", "generate", "working-set", "clarabel")
+#: Former solver names, still accepted (with a DeprecationWarning) by fit_lasso, and read
+#: from saved fits: "fast" named a speed, not the method.
+DEPRECATED_SOLVERS = {"fast": "working-set"}
 #: Default memory budget of a fit (bytes): dictionaries, feature matrices, oracle chunks.
 DEFAULT_MAX_MEMORY = 4e9
 #: solver="auto" materialises the exact dictionary (meaning of every column) when its
@@ -219,7 +222,7 @@ class LassoFit:
             dictionary,
             arrays["coef"],
             float(arrays["intercept"]),
-            metrics["solver"],
+            DEPRECATED_SOLVERS.get(metrics["solver"], metrics["solver"]),
             metrics.get("solver_info", {}),
             metrics.get("timing_s", {}),
         )
@@ -287,11 +290,13 @@ def fit_lasso(
       stored (``solvers.solve_generated`` with the pricing oracle ``oracle`` = "auto",
       "structured" or "streaming" on torch ``device``); the fit's dictionary (kind
       "generated") holds the active chains, with their meaning;
-    - "fast": working sets over a materialised dictionary, exact polished subproblems;
+    - "working-set": working sets over a materialised dictionary, exact polished
+      subproblems (``solvers.solve_working_set``; "fast" is its deprecated name);
     - "clarabel": the reference, cvxpy + CLARABEL on the whole matrix;
-    - "auto": for dictionary="exact", "fast" on the materialised dictionary (meaning
-      of every column) when its estimated size is at most SMALL_DICTIONARY_BYTES (and
-      ``max_memory``), else "generate"; "fast" for the other kinds.
+    - "auto": for dictionary="exact", "working-set" on the materialised dictionary
+      (meaning of every column) when its estimated size is at most
+      SMALL_DICTIONARY_BYTES (and ``max_memory``), else "generate"; "working-set" for
+      the other kinds.
 
     The certificate (docs/method.md §3.5, ``n_random`` random chains seeded by
     ``certificate_seed``, slack ``tol``) is computed and stored; the solvers stop at
@@ -303,6 +308,13 @@ def fit_lasso(
     """
     X, y = check_xy(X, y)
     depth, beta = check_depth(depth), _check_beta(beta)
+    if solver in DEPRECATED_SOLVERS:
+        warnings.warn(
+            f"solver={solver!r} is deprecated; use solver={DEPRECATED_SOLVERS[solver]!r}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        solver = DEPRECATED_SOLVERS[solver]
     if solver not in SOLVERS:
         raise ValueError(f"unknown solver {solver!r}; choose one of {SOLVERS}")
     if not (math.isfinite(tol) and tol > 0):
@@ -347,7 +359,7 @@ def fit_lasso(
         elif solver == "clarabel":
             coef, intercept = solve_clarabel(columns.matrix(), y, beta)
         else:
-            coef, intercept, info = solve_fast(columns, y, beta, gap_tol=min(1e-10, tol))
+            coef, intercept, info = solve_working_set(columns, y, beta, gap_tol=min(1e-10, tol))
         timing["solve"] = time.perf_counter() - start
 
     fit = _make_fit(X, y, depth, beta, dictionary, coef, intercept, solver, info, timing)
@@ -372,10 +384,10 @@ def _choose_solver(X, depth, dictionary, solver, max_memory) -> str:
     if solver != "auto":
         return solver
     if not exact:
-        return "fast"
+        return "working-set"
     n, d = len(np.unique(X, axis=0)), X.shape[1]
     _, nbytes = estimate_dictionary_size(n, d, depth, "exact")
-    return "fast" if nbytes <= min(SMALL_DICTIONARY_BYTES, max_memory) else "generate"
+    return "working-set" if nbytes <= min(SMALL_DICTIONARY_BYTES, max_memory) else "generate"
 
 
 def _uncertified(certificate: dict, solver: str, allow: bool) -> None:

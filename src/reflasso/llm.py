@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .experiments import accuracy, kink_table, kinks_on_first_axis
+from .analysis import accuracy, lasso_kinks_on_first_axis
 from .io import DataError
 from .reduction import fit_reduction
 
@@ -203,8 +203,7 @@ def lasso_kinks(fit, x_train, tol: float) -> pd.DataFrame:
     kink puts into the fitted function (features sharing a kink each have a row); ``level``
     is the layer that kinks there.
     """
-    d = fit.dictionary
-    found = kinks_on_first_axis(kink_table(fit.coef, d.W, d.b1, d.C))
+    found = lasso_kinks_on_first_axis(fit)
     columns = ["position", "weight", "kind", "level"]
     if found.empty:
         return pd.DataFrame(columns=columns)

@@ -13,13 +13,14 @@ import numpy as np
 import torch
 from torch import nn
 
+from .io import check_depth
+
 CHAIN_PARAMETERS = ("first_weight", "first_bias", "inner_weight", "inner_bias", "output_weight")
 
 
 def _check_shape(dim: int, depth: int, width: int) -> tuple[int, int, int]:
     """Validate a network's shape; return (depth, dim, width)."""
-    if depth < 2:
-        raise ValueError(f"depth must be >= 2 (got {depth})")
+    depth = check_depth(depth)
     if width < 1 or dim < 1:
         raise ValueError(f"width and dim must be >= 1 (got width={width}, dim={dim})")
     return depth, dim, width

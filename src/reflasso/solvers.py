@@ -133,7 +133,7 @@ def solve_clarabel(A: np.ndarray, y: np.ndarray, beta: float, *, tol: float = 1e
 # --------------------------------------------------------------------------- fast path
 
 
-def solve_fast(
+def solve_working_set(
     columns: DictionaryColumns,
     y: np.ndarray,
     beta: float,
@@ -194,6 +194,9 @@ def solve_fast(
         )
     intercept = y_mean - float(block_mean @ sub_coef)
     return coef, intercept, info
+
+
+solve_fast = solve_working_set  # the former name (lasso.py's solver "fast")
 
 
 def _best_columns(score: np.ndarray, count: int) -> np.ndarray:

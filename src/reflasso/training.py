@@ -30,13 +30,15 @@ from tqdm.auto import tqdm
 
 from .io import (
     CorruptFileError,
-    _write_atomic,
+    check_depth,
     check_xy,
     load_torch,
     read_csv,
     read_json,
     rebuild_hint,
+    write_atomic,
     write_json_atomic,
+    write_text_atomic,
 )
 from .network import ReflectionNetwork, StandardNetwork
 from .provenance import provenance
@@ -116,9 +118,8 @@ class TrainResult:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         state = {name: t.detach().cpu() for name, t in self.model.state_dict().items()}
-        _write_atomic(directory / "model.pt", lambda handle: torch.save(state, handle))
-        csv = self.history.to_csv(index=False).encode()
-        _write_atomic(directory / "history.csv", lambda handle: handle.write(csv))
+        write_atomic(directory / "model.pt", lambda handle: torch.save(state, handle))
+        write_text_atomic(directory / "history.csv", self.history.to_csv(index=False))
         write_json_atomic(directory / "metrics.json", self.metrics())
         return directory
 
@@ -170,12 +171,10 @@ def build_model(
     """A reflection or standard network with its default random initialisation."""
     if arch not in ARCHITECTURES:
         raise ValueError(f"arch must be one of {sorted(ARCHITECTURES)} (got {arch!r})")
-    for name, value in (("depth", depth), ("width", width), ("dim", dim)):
+    for name, value in (("width", width), ("dim", dim)):
         if not isinstance(value, int | np.integer) or value < 1:
             raise ValueError(f"{name} must be a positive integer (got {value!r})")
-    if depth < 2:
-        raise ValueError(f"depth must be >= 2 weight layers (got {depth})")
-    return ARCHITECTURES[arch](int(dim), int(depth), int(width), dtype=dtype)
+    return ARCHITECTURES[arch](int(dim), check_depth(depth), int(width), dtype=dtype)
 
 
 def lasso_chains(init, dim: int, depth: int) -> tuple:
@@ -460,7 +459,7 @@ def _save_checkpoint(path, model, optimizer, batches, rows, step, epoch, config)
         "epoch": epoch,
         "config": {k: v for k, v in config.items() if k in ("arch", "dim", "depth", "width")},
     }
-    _write_atomic(Path(path), lambda handle: torch.save(state, handle))
+    write_atomic(Path(path), lambda handle: torch.save(state, handle))
 
 
 def _resume(path, model, optimizer, batches, config) -> tuple[list, int, int]:

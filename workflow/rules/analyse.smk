@@ -1,5 +1,6 @@
 # Stage analyse: load the fits of one experiment, evaluate them on lines and grids, find
-# kinks, angles and symmetry scores, and write the tables the figures are drawn from.
+# kinks, angles and symmetry scores, and write the tables the figures are drawn from;
+# then the claims, one row per claim of the paper with its evidence and verdict.
 
 
 rule analyse_toy1d:
@@ -27,11 +28,12 @@ rule analyse_toy1d:
         mem_mb=2000,
         runtime=10,
     params:
+        analysis="toy1d",
         lasso=lasso_run_dicts("toy1d"),
         data=data_paths("toy1d"),
         certificate_tolerance=config["checks"]["certificate_tolerance"],
     script:
-        "../scripts/analyse_toy1d.py"
+        "../scripts/analyse.py"
 
 
 rule analyse_simulated:
@@ -53,12 +55,13 @@ rule analyse_simulated:
         mem_mb=2000,
         runtime=10,
     params:
+        analysis="simulated",
         lasso=lasso_run_dicts("simulated"),
         train=train_run_dicts("simulated"),
         data=data_paths("simulated"),
         tolerance=config["checks"]["kink_match_tolerance"],
     script:
-        "../scripts/analyse_simulated.py"
+        "../scripts/analyse.py"
 
 
 rule analyse_planes2d:
@@ -85,11 +88,12 @@ rule analyse_planes2d:
         mem_mb=2000,
         runtime=10,
     params:
+        analysis="planes2d",
         lasso=lasso_run_dicts("planes2d"),
         train=train_run_dicts("planes2d"),
         data=data_paths("planes2d"),
     script:
-        "../scripts/analyse_planes2d.py"
+        "../scripts/analyse.py"
 
 
 rule analyse_orthogonality:
@@ -113,11 +117,12 @@ rule analyse_orthogonality:
         mem_mb=2000,
         runtime=10,
     params:
+        analysis="orthogonality",
         lasso=lasso_run_dicts("orthogonality"),
         train=train_run_dicts("orthogonality"),
         sources={d: TOY[d].get("source") for d in experiment_datasets("orthogonality")},
     script:
-        "../scripts/analyse_orthogonality.py"
+        "../scripts/analyse.py"
 
 
 rule analyse_depth_symmetry:
@@ -143,12 +148,13 @@ rule analyse_depth_symmetry:
         mem_mb=2000,
         runtime=10,
     params:
+        analysis="depth_symmetry",
         lasso=lasso_run_dicts("depth_symmetry"),
         train=train_run_dicts("depth_symmetry"),
         data=data_paths("depth_symmetry"),
         fit_r2=config["checks"]["fit_r2"],
     script:
-        "../scripts/analyse_depth_symmetry.py"
+        "../scripts/analyse.py"
 
 
 rule analyse_llm:
@@ -157,7 +163,7 @@ rule analyse_llm:
         cv=lasso_files("llm", "cv.csv"),
         train=train_files("llm"),
         data=experiment_data("llm"),
-        embeddings=f"results/embed/{TEXT['name']}.npz",
+        embeddings=embeddings_file(),
     output:
         curves="results/analyse/llm/curves.csv",
         data="results/analyse/llm/data.csv",
@@ -181,14 +187,16 @@ rule analyse_llm:
         mem_mb=4000,
         runtime=10,
     params:
+        analysis="llm",
         lasso=llm_lasso_runs(),
         train=llm_train_runs(),
         data=llm_data(),
         n_train=TEXT["n_train"],
         shown_arch=LLM["shown_arch"],
+        embeddings=lambda wildcards, input: input.embeddings,
         tolerance=config["checks"]["text_kink_tolerance"],
     script:
-        "../scripts/analyse_llm.py"
+        "../scripts/analyse.py"
 
 
 rule analyse_optimality:
@@ -213,9 +221,49 @@ rule analyse_optimality:
         mem_mb=2000,
         runtime=10,
     params:
+        analysis="optimality",
         lasso=all_lasso_run_dicts(),
         train=all_train_run_dicts(),
         objective_rtol=config["checks"]["objective_rtol"],
         near_optimum_rtol=config["checks"]["near_optimum_rtol"],
     script:
-        "../scripts/analyse_optimality.py"
+        "../scripts/analyse.py"
+
+
+# Stage claims: one row per claim of the paper with this run's evidence and a verdict.
+
+
+rule claims:
+    input:
+        optimality=rules.analyse_optimality.output.optimality,
+        lasso=rules.analyse_optimality.output.lasso,
+        kinks=rules.analyse_toy1d.output.kinks,
+        shifted=rules.analyse_toy1d.output.controls,
+        orthogonality=rules.analyse_orthogonality.output.angles,
+        symmetry=rules.analyse_depth_symmetry.output.symmetry,
+        llm_kinks=rules.analyse_llm.output.kinks,
+        accuracy=rules.analyse_llm.output.accuracy,
+        llm_data=experiment_data("llm"),
+    output:
+        claims=report(
+            "results/claims.md",
+            caption="../report/claims.rst",
+            category="Claims",
+        ),
+        csv="results/tables/claims.csv",
+        md="results/tables/claims.md",
+    log:
+        "results/logs/claims.log",
+    conda:
+        "../../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        checks=config["checks"],
+        llm_lasso=llm_lasso_runs(),
+        llm_options=llm_lasso_options(),
+        llm_data=data_paths("llm"),
+    script:
+        "../scripts/claims.py"

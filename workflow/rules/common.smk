@@ -2,9 +2,9 @@
 # (The only place with Python helpers; the rule files only call them.)
 
 import itertools
-import re
 
 from reflasso.config_check import float_text
+from reflasso.tables import TEXT_DATASET_KEYS, TRAIN_RUN_KEYS
 
 EXPERIMENTS = [
     "toy1d",
@@ -51,9 +51,6 @@ def beta_text(beta):
 
 
 LLM = config["experiments"]["llm"]
-TEXT_NAME = re.compile(
-    r"^(?P<text>.+)-(?P<reduction>[a-z]+)(?P<dim>\d+)-n(?P<n>\d+)-s(?P<split>\d+)$"
-)
 
 
 def dataset_name(text, reduction, dim, n_train, split):
@@ -61,34 +58,36 @@ def dataset_name(text, reduction, dim, n_train, split):
     return f"{text}-{reduction}{dim}-n{n_train}-s{split}"
 
 
-def describe_dataset(name):
-    """reduction, dim, n_train and split of a text data set name."""
-    match = TEXT_NAME.match(name)
+def text_dataset_tags():
+    """The reduced text data sets by name, each with its reduction, dim, n_train and
+    split (TEXT_DATASET_KEYS): every reduction x dim x split at n_train, plus the
+    smaller training sizes of the learning curve (its reduction and dim only)."""
+    curve = LLM["learning_curve"]
+    main = itertools.product(
+        TEXT["reductions"], TEXT["dims"], [TEXT["n_train"]], TEXT["splits"]
+    )
+    smaller = itertools.product(
+        [curve["reduction"]],
+        [curve["dim"]],
+        [n for n in curve["sizes"] if n != TEXT["n_train"]],
+        TEXT["splits"],
+    )
     return {
-        "reduction": match["reduction"],
-        "dim": int(match["dim"]),
-        "n_train": int(match["n"]),
-        "split": int(match["split"]),
+        dataset_name(TEXT["name"], *values): dict(zip(TEXT_DATASET_KEYS, values))
+        for values in [*main, *smaller]
     }
 
 
+TEXT_DATASETS = text_dataset_tags()
+
+
+def describe_dataset(name):
+    """reduction, dim, n_train and split of a text data set (looked up, not parsed)."""
+    return TEXT_DATASETS[name]
+
+
 def text_datasets():
-    """The reduced text data sets: every reduction x dim x split at n_train, plus the
-    smaller training sizes of the learning curve (its reduction and dim only)."""
-    curve = LLM["learning_curve"]
-    main = [
-        dataset_name(TEXT["name"], method, dim, TEXT["n_train"], split)
-        for method in TEXT["reductions"]
-        for dim in TEXT["dims"]
-        for split in TEXT["splits"]
-    ]
-    smaller = [
-        dataset_name(TEXT["name"], curve["reduction"], curve["dim"], n, split)
-        for n in curve["sizes"]
-        if n != TEXT["n_train"]
-        for split in TEXT["splits"]
-    ]
-    return main + smaller
+    return list(TEXT_DATASETS)
 
 
 def llm_depths(dataset, kind):
@@ -184,7 +183,7 @@ def train_runs(experiment):
     sweep = config["experiments"][experiment].get("train")
     if not sweep:
         return []
-    keys = ["dataset", "arch", "depth", "width", "beta", "init", "seed"]
+    keys = TRAIN_RUN_KEYS
     if experiment == "llm":
         values = (
             (dataset, arch, depth, *rest)
@@ -283,6 +282,11 @@ def all_train_run_dicts():
 
 def data_paths(experiment):
     return {d: data_path(d) for d in experiment_datasets(experiment)}
+
+
+def embeddings_file():
+    """The embedded texts of the text experiment."""
+    return f"results/embed/{TEXT['name']}.npz"
 
 
 def text_input_files():

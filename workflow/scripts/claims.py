@@ -1,7 +1,7 @@
 """Rule claims: results/claims.md, one row per claim of the paper, verdicts computed
 from this run's tables next to each claim's negative control (reflasso.claims)."""
 
-from common import load_data, start
+from common import start
 
 log = start(snakemake)
 
@@ -16,14 +16,14 @@ from reflasso.claims import (
     claims_markdown,
     llm_checks,
 )
-from reflasso.experiments import write_table
-from reflasso.io import read_csv, write_text_atomic
+from reflasso.io import load_npz, read_csv, write_text_atomic
+from reflasso.tables import write_table
 
 inputs, output, params = snakemake.input, snakemake.output, snakemake.params
 checks = params.checks
 TABLES = ("optimality", "lasso", "kinks", "shifted", "orthogonality", "symmetry", "llm_kinks")
 tables = {key: read_csv(inputs[key]) for key in (*TABLES, "accuracy")}
-llm_data = {name: load_data(path) for name, path in params.llm_data.items()}
+llm_data = {name: load_npz(path) for name, path in params.llm_data.items()}
 llm_kinks, chance_bar, llm_control = llm_checks(
     tables["llm_kinks"],
     tables["accuracy"],

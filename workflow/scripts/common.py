@@ -30,30 +30,3 @@ def start(snakemake) -> logging.Logger:
     log = logging.getLogger(f"workflow.{snakemake.rule}")
     log.info("rule %s, wildcards %s", snakemake.rule, dict(snakemake.wildcards))
     return log
-
-
-def load_data(path) -> dict:
-    """Arrays of a data file: X, y and, for text data, X_test, y_test."""
-    from reflasso.io import load_npz
-
-    return load_npz(path)
-
-
-def data_frame(data_paths: dict):
-    """Training points of several data sets as one table: dataset, x1..xd, y."""
-    import pandas as pd
-
-    frames = []
-    for name, path in data_paths.items():
-        data = load_data(path)
-        frame = pd.DataFrame(data["X"], columns=[f"x{k + 1}" for k in range(data["X"].shape[1])])
-        frame["y"], frame["dataset"] = data["y"], name
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
-
-
-def tagged(frame, run: dict, keys=("dataset", "depth", "beta")):
-    """The frame with the run's wildcards as columns."""
-    for key in keys:
-        frame[key] = run[key]
-    return frame

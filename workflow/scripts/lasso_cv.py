@@ -8,9 +8,9 @@ from common import start
 log = start(snakemake)
 
 from reflasso import training_objective
-from reflasso.experiments import write_table
 from reflasso.io import load_xy, write_json_atomic
 from reflasso.llm import fit_cv_lasso
+from reflasso.tables import write_table
 
 wildcards, params, output = snakemake.wildcards, snakemake.params, snakemake.output
 X, y = load_xy(snakemake.input.data)

@@ -1,16 +1,16 @@
 """Rule reduce: the split of one seed, the nested balanced training sample of size n, and
 the reduction fitted on that sample only (reflasso.llm)."""
 
-from common import load_data, start
+from common import start
 
 log = start(snakemake)
 
-from reflasso.io import save_npz_atomic, write_json_atomic
+from reflasso.io import load_npz, save_npz_atomic, write_json_atomic
 from reflasso.llm import reduced_data, split_rows
 
 params, wildcards, output = snakemake.params, snakemake.wildcards, snakemake.output
 seed, dim, n = int(wildcards.split), int(wildcards.dim), int(wildcards.n)
-embedded = load_data(snakemake.input.embeddings)
+embedded = load_npz(snakemake.input.embeddings)
 train, test = split_rows(
     embedded["labels"], n_train=n, test_fraction=params.test_fraction, seed=seed
 )

@@ -1,25 +1,24 @@
-"""Tables of the workflow (reflasso.experiments) and the toy data sets (claims:
-tests/test_claims.py)."""
+"""Tables of the workflow (reflasso.tables), the exact kinks and grids they are built
+from (reflasso.analysis), and the toy data sets (claims: tests/test_claims.py)."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from reflasso.analysis import find_kinks
-from reflasso.chains import evaluate_unit_chains
-from reflasso.experiments import (
+from reflasso.analysis import (
     accuracy,
-    classify_kinks,
-    evaluation_tables,
+    find_kinks,
+    grid_points,
     kink_offsets,
     kink_table,
     kinks_on_first_axis,
-    markdown_table,
-    optimality_table,
-    summarise,
+    line_points,
 )
+from reflasso.chains import evaluate_unit_chains
+from reflasso.experiment_analysis import optimality_table
 from reflasso.io import DataError
 from reflasso.llm import accuracy_row, least_squares
+from reflasso.tables import markdown_table, write_named_tables
 from reflasso.toydata import make_toy_dataset
 
 
@@ -92,23 +91,16 @@ def test_kink_offsets_match_kinks_found_numerically(seed):
     assert predicted == pytest.approx(found, abs=1e-6)
 
 
-def test_classify_kinks_orders_data_reflections_and_others():
-    x = np.array([0.0, 2.0, 6.0, 7.0])
-    table = classify_kinks([2.0, -2.0, 3.3], x, max_order=1, tol=0.01)
-    # 2 is a data point, -2 = 2*0 - 2 a first-order reflection, 3.3 nothing within 0.01
-    assert table["order"].iloc[0] == 0 and table["order"].iloc[1] == 1
-    assert np.isnan(table["order"].iloc[2])
-
-
-def test_evaluation_tables_line_for_1d_grid_for_2d():
+def test_line_and_grid_points_span_the_data_with_a_margin():
     X1 = np.array([[0.0], [1.0], [3.0]])
-    line, grid = evaluation_tables(lambda P: P[:, 0] * 2, X1)
-    assert grid.empty and list(line.columns) == ["x1", "prediction"]
-    assert line["x1"].min() < 0 and line["x1"].max() > 3  # margin beyond the data
-    assert np.allclose(line["prediction"], 2 * line["x1"])
+    line = line_points(X1)
+    assert line.shape == (801, 1)
+    assert line[0, 0] < 0 and line[-1, 0] > 3  # margin beyond the data
     X2 = np.array([[0.0, 0.0], [1.0, 2.0]])
-    _, grid2 = evaluation_tables(lambda P: P.sum(axis=1), X2)
-    assert len(grid2) > 100 and np.allclose(grid2["prediction"], grid2["x1"] + grid2["x2"])
+    grid = grid_points(X2)
+    assert grid.shape == (81 * 81, 2)
+    assert grid[:, 1].min() < 0 and grid[:, 1].max() > 2
+    assert np.all(line_points(X2)[:, 1] == 0)  # along the first axis only
 
 
 # ----------------------------------------------------------------------------- tables
@@ -144,11 +136,21 @@ def test_accuracy_and_linear_baseline_on_separable_data():
     assert accuracy([1, -1], [0.0, 0.5]) == 0.5  # 0 counts as +1
 
 
-def test_summarise_and_markdown():
-    frame = pd.DataFrame({"depth": [2, 2, 3], "symmetry": [0.5, 0.7, 0.9]})
-    summary = summarise(frame, ["depth"], ["symmetry"])
-    assert summary["symmetry_mean"].tolist() == pytest.approx([0.6, 0.9])
-    assert summary["symmetry_count"].tolist() == [2, 1]
-    text = markdown_table(summary)
-    assert text.splitlines()[0] == "| depth | symmetry_mean | symmetry_std | symmetry_count |"
-    assert "| 2 | 0.6 |" in text
+def test_markdown_rounds_floats_and_escapes_bars():
+    frame = pd.DataFrame({"depth": [2, 3], "symmetry": [0.123456, float("nan")], "k": ["a|b", "c"]})
+    text = markdown_table(frame)
+    assert text.splitlines()[0] == "| depth | symmetry | k |"
+    assert "| 2 | 0.1235 | a\\|b |" in text
+    assert "| 3 |  | c |" in text  # NaN: an empty cell
+
+
+def test_named_tables_go_to_the_outputs_of_the_same_name(tmp_path):
+    frame = pd.DataFrame({"a": [1, 2]})
+    outputs = {"t": tmp_path / "t.csv", "t_md": tmp_path / "t.md"}
+    write_named_tables({"t": frame, "t_md": frame}, outputs, {"t_md": "Title"})
+    assert pd.read_csv(outputs["t"]).equals(frame)
+    assert outputs["t_md"].read_text().startswith("# Title\n\n| a |")
+    with pytest.raises(KeyError, match="outputs without a table: \\['t_md'\\]"):
+        write_named_tables({"t": frame}, outputs)
+    with pytest.raises(KeyError, match="tables without an output: \\['u'\\]"):
+        write_named_tables({"t": frame, "t_md": frame, "u": frame}, outputs)
