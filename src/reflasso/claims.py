@@ -688,6 +688,57 @@ def claim_llm(kinks: pd.DataFrame, accuracy_summary: pd.DataFrame, bar: float,
     )
 
 
-def claims_markdown(claims: pd.DataFrame, intro: str) -> str:
+CLAIMS_TITLE = "Claims of the paper, checked by this run"
+CLAIMS_INTRO = (
+    "Each verdict is computed by `reflasso.claims` from the numbers of this run "
+    "(tables in `results/tables/`); the criterion column says how. Next to it, the same "
+    "check on a negative control, where the claim cannot hold: a check with power "
+    "gives 'not reproduced' there (docs/claims.md). Tolerances come from the config's "
+    "`checks` section."
+)
+
+
+def claims_table(
+    tables: Mapping[str, pd.DataFrame],
+    llm_data: Mapping[str, Mapping],
+    checks: Mapping,
+    llm_runs: list,
+    llm_fit_options: Mapping,
+) -> pd.DataFrame:
+    """One row per claim: the verdicts of this run's ``tables`` (optimality, lasso, kinks,
+    shifted, orthogonality, symmetry, llm_kinks, accuracy) next to their controls.
+
+    ``llm_data``: the text data sets by name (for the shuffled-label refits), ``checks``:
+    the config's tolerances, ``llm_runs`` / ``llm_fit_options``: the text Lasso fits and
+    the solver options they were made with.
+    """
+    llm_kinks, bar, llm_control = llm_checks(
+        tables["llm_kinks"],
+        tables["accuracy"],
+        llm_data,
+        llm_runs,
+        tables["lasso"],
+        checks["text_kink_tolerance"],
+        **llm_fit_options,
+    )
+    equivalence = claim_equivalence(
+        tables["lasso"],
+        tables["optimality"],
+        tables["shifted"],
+        checks["certificate_tolerance"],
+        checks["objective_rtol"],
+    )
+    return pd.DataFrame(
+        [
+            equivalence,
+            claim_reflections(tables["kinks"]),
+            claim_orthogonality(tables["orthogonality"]),
+            claim_symmetry(tables["symmetry"]),
+            claim_llm(llm_kinks, tables["accuracy"], bar, llm_control),
+        ]
+    )
+
+
+def claims_markdown(claims: pd.DataFrame, intro: str = CLAIMS_INTRO) -> str:
     """results/claims.md: one row per claim with evidence, verdict and negative control."""
-    return f"# Claims of the paper, checked by this run\n\n{intro}\n\n" + markdown_table(claims)
+    return f"# {CLAIMS_TITLE}\n\n{intro}\n\n" + markdown_table(claims)
