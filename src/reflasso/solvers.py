@@ -25,6 +25,8 @@ import numpy as np
 
 from .chains import evaluate_unit_chains
 
+log = logging.getLogger("reflasso")
+
 #: Materialise the feature matrix when it takes at most this many bytes; otherwise
 #: evaluate it chunk by chunk from the chains whenever it is needed.
 DEFAULT_MATRIX_BYTES = 2 << 30
@@ -257,6 +259,152 @@ def _solve_subproblem(centred, centred_y, beta):
     return interior
 
 
+#: solve_active_set: a column joins the support only if the part of it outside the span
+#: of the support has squared norm above this fraction of its own (else it is treated as
+#: dependent and swapped in); keeps the support's Gram matrix well conditioned.
+DEPENDENT_SHARE = 1e-11
+#: Accepted KKT violation (relative to beta) of an active-set solution; a worse one is
+#: compared with the interior point's, and the better is kept.
+ACTIVE_SET_KKT = 1e-9
+
+
+def solve_active_set(centred, centred_y, beta, start=None, *, max_iter=None, tol=1e-10):
+    """Exact Lasso (no intercept) on centred columns by a primal active-set method.
+
+    The support S (independent columns, signs s) is updated one column at a time, in
+    the manner of Osborne, Presnell and Turlach's homotopy/active-set algorithm:
+
+    - solve the equations of the support, A_S^T (y - A_S u) = beta s (Cholesky factor
+      R of A_S^T A_S, updated as columns come and go, plus two refinement steps with
+      A_S itself);
+    - if u has a wrong sign, move from z towards u up to the first sign change, drop
+      that column and solve again (the objective decreases along the segment);
+    - otherwise z_S = u is optimal on S; if some column violates |A_j . r| <=
+      beta (1 + tol), the worst one joins with the sign of A_j . r at value 0.  When it
+      lies (nearly) in the span of the support, A_j = A_S w, it is swapped in along the
+      direction that keeps A z fixed and lowers the penalty (slope beta - |A_j . r|),
+      up to the first support column that reaches 0, which leaves.
+
+    ``start``: coefficients to start from (a warm start; its support is reduced to
+    independent columns, largest first).  Returns the coefficients, a basic solution
+    (independent support columns), or None when the method fails: iteration cap
+    (default 50 + 10 k) or a degenerate step.  ``_solve_restricted`` checks the result
+    with ``kkt_violation`` and falls back to the interior point.
+    """
+    from scipy.linalg import solve_triangular
+
+    A, y = np.asarray(centred, float), np.asarray(centred_y, float)
+    n, k = A.shape
+    max_iter = max_iter or 50 + 10 * k
+    norms = np.einsum("ij,ij->j", A, A)
+    coef = np.zeros(k)
+    support, R = [], np.zeros((0, 0))
+
+    def try_add(j):
+        """Extend R by column j; returns (R, None) or (None, w) when A_j = A_S w."""
+        cross = A[:, support].T @ A[:, j]
+        part = solve_triangular(R, cross, trans="T") if support else cross
+        rest = norms[j] - part @ part
+        if rest <= DEPENDENT_SHARE * norms[j]:
+            return None, solve_triangular(R, part) if support else part
+        m = len(support)
+        grown = np.zeros((m + 1, m + 1))
+        grown[:m, :m], grown[:m, m], grown[m, m] = R, part, np.sqrt(rest)
+        return grown, None
+
+    def drop(position):
+        """R without column ``position``: re-triangularise the trailing block."""
+        cut = np.delete(R, position, axis=1)
+        tail = np.linalg.qr(cut[position:, position:], mode="r")
+        out = np.zeros((len(cut) - 1, len(cut) - 1))
+        out[:position] = cut[:position]
+        out[position:, position:] = tail[: len(out) - position]
+        support.pop(position)
+        return out
+
+    def solve_support(rhs):
+        u = solve_triangular(R, solve_triangular(R, rhs, trans="T"))
+        block = A[:, support]
+        for _ in range(2):  # refinement: the normal equations square the conditioning
+            u += solve_triangular(R, solve_triangular(R, rhs - block.T @ (block @ u), trans="T"))
+        return u
+
+    if start is not None:
+        for j in np.argsort(-np.abs(start)):
+            if start[j] == 0:
+                break
+            grown, _ = try_add(j)
+            if grown is not None:
+                R = grown
+                support.append(j)
+                coef[j] = start[j]
+    signs = np.sign(coef)
+    added = -1
+    for _ in range(max_iter):
+        if support:
+            s = signs[support]
+            target = solve_support(A[:, support].T @ y - beta * s)
+            current = coef[support]
+            wrong = s * target <= 0
+            if wrong.any():
+                gap = current[wrong] - target[wrong]
+                steps = np.divide(current[wrong], gap, out=np.zeros_like(gap), where=gap != 0)
+                position = np.flatnonzero(wrong)[np.argmin(steps)]
+                if support[position] == added and steps.min() <= 0:
+                    return None  # the column just added leaves at once: degenerate
+                coef[support] = current + steps.min() * (target - current)
+                coef[support[position]] = 0.0
+                R = drop(position)
+                continue
+            coef[support] = target
+        residual = y - A[:, support] @ coef[support]
+        correlations = A.T @ residual
+        outside = np.abs(correlations)
+        outside[support] = 0.0
+        j = int(np.argmax(outside)) if k else 0
+        if k == 0 or outside[j] <= beta * (1 + tol):
+            break
+        signs[j] = np.sign(correlations[j])
+        grown, w = try_add(j)
+        if grown is None:
+            # A_j = A_S w: trade column j for support columns at fixed A z
+            shrinking = signs[support] * signs[j] * w > 0
+            if not shrinking.any():
+                return None
+            ratios = np.abs(coef[support])[shrinking] / np.abs(w[shrinking])
+            position = np.flatnonzero(shrinking)[np.argmin(ratios)]
+            t = ratios.min()
+            coef[support] -= t * signs[j] * w
+            coef[support[position]] = 0.0
+            coef[j] = t * signs[j]
+            R = drop(position)
+            grown, _ = try_add(j)
+            if grown is None:
+                return None
+        R = grown
+        support.append(j)
+        added = j
+    else:
+        return None
+    return coef
+
+
+def _solve_restricted(centred, centred_y, beta, start=None, info=None):
+    """The exact restricted solve: the warm-started active set, or (when it fails)
+    the interior point with polish; ``info["fallbacks"]`` counts the latter."""
+    coef = solve_active_set(centred, centred_y, beta, start)
+    violation = np.inf if coef is None else kkt_violation(centred, centred_y, beta, coef)
+    if violation <= ACTIVE_SET_KKT:
+        return coef
+    if info is not None:
+        info["fallbacks"] = info.get("fallbacks", 0) + 1
+    log.debug("active set: KKT violation %.3g on %d columns", violation, centred.shape[1])
+    interior = _solve_subproblem(centred, centred_y, beta)
+    if kkt_violation(centred, centred_y, beta, interior) <= violation:
+        return interior
+    return coef
+
+
 def kkt_violation(centred, centred_y, beta, coef) -> float:
     """How far z is from the Lasso's optimality conditions on these columns, relative to
     beta: max over j of |A_j.r| / beta - 1, and |A_j.r - beta sign z_j| / beta on the
@@ -385,8 +533,6 @@ def _diverse_violators(columns, score, beta, count, pool=20, similar=0.99):
 # ------------------------------------------------------------- column generation
 
 
-log = logging.getLogger("reflasso")
-
 #: Generated chains off the support stay while |g(X) . r| >= KEEP * beta (LOOSE_KEEP
 #: while the set is small): dropped chains tend to come back, costing rounds, and a
 #: larger set slows the exact solves.
@@ -445,9 +591,12 @@ def solve_generated(
         empty = np.zeros((0, d)), np.zeros(0), np.zeros((0, depth - 2))
         return (*empty, np.zeros(0), y_mean, info)
     W, b1, C = priced.W, priced.b1, priced.C
+    start = np.zeros(len(b1))
     if initial is not None and len(initial[1]):
-        W, b1, C = _unique_chains(
-            *(np.concatenate(p) for p in zip(initial, (W, b1, C), strict=True))
+        initial_coef = initial[3] if len(initial) > 3 else np.zeros(len(initial[1]))
+        W, b1, C, start = _unique_chains(
+            *(np.concatenate(p) for p in zip(initial[:3], (W, b1, C), strict=True)),
+            np.concatenate([initial_coef, start]),
         )
     previous, stuck = -1, False
     for rounds in range(1, max_rounds + 1):
@@ -455,7 +604,7 @@ def solve_generated(
         block = evaluate_unit_chains(X, W, b1, C)
         block_mean = block.mean(axis=0)
         centred = block - block_mean
-        coef = _solve_subproblem(centred, centred_y, beta)
+        coef = _solve_restricted(centred, centred_y, beta, start, info)
         residual = centred_y - centred @ coef
         residual -= residual.mean()
         priced = oracle(residual)
@@ -485,10 +634,11 @@ def solve_generated(
         keep = keep if len(b1) != previous else 1 - 1e-6
         previous = len(b1)
         kept = (coef != 0) | (np.abs(centred.T @ residual) >= keep * beta)
-        W, b1, C = _unique_chains(
+        W, b1, C, start = _unique_chains(  # kept chains first: they keep their coef
             np.concatenate([W[kept], priced.W[new]]),
             np.concatenate([b1[kept], priced.b1[new]]),
             np.concatenate([C[kept], priced.C[new]]),
+            np.concatenate([coef[kept], np.zeros(new.sum())]),
         )
     support = coef != 0
     intercept = y_mean - float(block_mean @ coef)
@@ -497,10 +647,11 @@ def solve_generated(
     return W, b1, C, coef, intercept, info
 
 
-def _unique_chains(W, b1, C):
-    """Drop chains whose parameters repeat (to rounding), keeping the first copy."""
+def _unique_chains(W, b1, C, *more):
+    """Drop chains whose parameters repeat (to rounding), keeping the first copy (and
+    the same entries of the arrays in ``more``)."""
     params = np.column_stack([W, b1, C])
     size = max(np.abs(params).max(initial=0.0), 1e-300)
     _, first = np.unique(np.round(params / size, 12), axis=0, return_index=True)
     first = np.sort(first)
-    return W[first], b1[first], C[first]
+    return tuple(part[first] for part in (W, b1, C, *more))
