@@ -598,7 +598,7 @@ def solve_generated(
             *(np.concatenate(p) for p in zip(initial[:3], (W, b1, C), strict=True)),
             np.concatenate([initial_coef, start]),
         )
-    previous, stuck = -1, False
+    stuck = False
     for rounds in range(1, max_rounds + 1):
         solved = W, b1, C  # the chains of this round's exact solve
         block = evaluate_unit_chains(X, W, b1, C)
@@ -623,16 +623,24 @@ def solve_generated(
         new = priced.scores > beta * (1 + tol)
         if not new.any():
             break  # no violator beyond tol, yet the gap is large: leave it to the caller
-        if len(b1) == previous and stuck:
-            info["stalled"] = True  # the restricted solve stays inexact: stop, say so
-            break
-        stuck = len(b1) == previous
-        # Stuck (the violators are already in the set: the interior point rounded the
-        # degenerate subproblem): keep only the support and the tight chains, so that
-        # the next exact solve is small and well posed.
-        keep = KEEP if len(b1) > 2 * n else LOOSE_KEEP  # large sets make slow solves
-        keep = keep if len(b1) != previous else 1 - 1e-6
-        previous = len(b1)
+        # Stuck: every violator is already in the solved set, so the restricted solve
+        # was inexact (the interior-point fallback rounded a degenerate subproblem).
+        # Keep only the support and the tight chains, so that the next exact solve is
+        # small and well posed; stuck twice in a row: stop and say so.
+        merged = _unique_chains(
+            *(
+                np.concatenate([a, p[new]])
+                for a, p in zip((W, b1, C), (priced.W, priced.b1, priced.C), strict=True)
+            )
+        )
+        if len(merged[1]) == len(b1):
+            if stuck:
+                info["stalled"] = True
+                break
+            stuck, keep = True, 1 - 1e-6
+        else:
+            stuck = False
+            keep = KEEP if len(b1) > 2 * n else LOOSE_KEEP  # large sets: slower solves
         kept = (coef != 0) | (np.abs(centred.T @ residual) >= keep * beta)
         W, b1, C, start = _unique_chains(  # kept chains first: they keep their coef
             np.concatenate([W[kept], priced.W[new]]),
