@@ -6,8 +6,9 @@
   and tight tolerances.  Needs the whole matrix A; for small dictionaries.
 - ``solve_fast``: a working-set method for large dictionaries.  The intercept is
   removed exactly by centring A and y.  Each round solves the Lasso on a small set of
-  columns (CLARABEL called directly, without cvxpy), polishes the result by solving
-  the KKT equations on its support, then checks the duality gap over the whole
+  columns exactly (``solve_active_set``, a primal active-set method warm-started from
+  the previous round; CLARABEL called directly plus a KKT polish when it fails), then
+  checks the duality gap over the whole
   dictionary and adds the columns that violate dual feasibility most (near-copies
   skipped).  Subproblems are solved exactly rather than by coordinate descent, which
   stalls at small beta on these correlated columns (docs/lasso.md).
@@ -145,8 +146,8 @@ def solve_fast(
 ):
     """Working-set solver for large dictionaries; returns (z, xi, info).
 
-    Round t solves the Lasso exactly on a working set W_t (interior point + polish),
-    then scores every column by |A_j . r| with the new residual r.  W_(t+1) keeps the
+    Round t solves the Lasso exactly on a working set W_t (``_solve_restricted``,
+    warm-started from the previous round's coefficients), then scores every column by |A_j . r| with the new residual r.  W_(t+1) keeps the
     columns of W_t with |A_j . r| >= 0.8 beta (the support has exactly beta) and adds
     up to max(2n, |W_t| / 2) violators (|A_j . r| > beta), best first but skipping
     near-copies of columns already picked (``_diverse_violators``).  Stops when the
@@ -170,7 +171,7 @@ def solve_fast(
         block = columns.take(working)
         block_mean = block.mean(axis=0)
         centred = block - block_mean
-        sub_coef = _solve_subproblem(centred, centred_y, beta)
+        sub_coef = _solve_restricted(centred, centred_y, beta, coef[working], info)
         residual = centred_y - centred @ sub_coef
         residual -= residual.mean()
         correlations = columns.correlate(residual)
@@ -554,14 +555,15 @@ def solve_generated(
 ):
     """Certified column generation over the whole exact dictionary, never stored.
 
-    Round t solves the Lasso exactly on the generated chains (``_solve_subproblem``:
-    interior point + polish), then prices the residual over *every* unit chain of the
+    Round t solves the Lasso exactly on the generated chains (``_solve_restricted``:
+    the active set, warm-started from the previous round's coefficients), then prices the residual over *every* unit chain of the
     depth (``pricing.price``: the exact supremum of |g(X) . r| and the best chains)
     and adds the chains with |g(X) . r| > beta.  Generated chains that are neither in
     the support nor nearly tight (|g(X) . r| < 0.8 beta) are dropped again.  Stops when
     the oracle's maximum is at most beta (1 + tol) and the relative duality gap (dual
     point: the residual scaled into the feasible set of the whole dictionary) is at
-    most ``tol``.  ``initial``: chains (W, b1, C) to start from (a warm start).
+    most ``tol``.  ``initial``: chains (W, b1, C) or (W, b1, C, coef) to start from (a
+    warm start: the restricted solve starts from those coefficients).
 
     Returns (W, b1, C, coef, intercept, info); info has rounds, oracle_max (the last
     oracle maximum / beta), gap, relative_gap, working_set, pricing_s, converged.
