@@ -284,19 +284,21 @@ def solve_active_set(centred, centred_y, beta, start=None, *, max_iter=None, tol
       beta (1 + tol), the worst one joins with the sign of A_j . r at value 0.  When it
       lies (nearly) in the span of the support, A_j = A_S w, it is swapped in along the
       direction that keeps A z fixed and lowers the penalty (slope beta - |A_j . r|),
-      up to the first support column that reaches 0, which leaves.
+      up to the first support column that reaches 0, which leaves.  Such a column whose
+      violation is at rounding level (below ACTIVE_SET_KKT / 2) is skipped instead:
+      swapping near-copies back and forth would gain nothing and cycle.
 
     ``start``: coefficients to start from (a warm start; its support is reduced to
     independent columns, largest first).  Returns the coefficients, a basic solution
     (independent support columns), or None when the method fails: iteration cap
-    (default 50 + 10 k) or a degenerate step.  ``_solve_restricted`` checks the result
+    (default 100 + 2 k), no progress (cycling) or a degenerate step.  ``_solve_restricted`` checks the result
     with ``kkt_violation`` and falls back to the interior point.
     """
     from scipy.linalg import solve_triangular
 
     A, y = np.asarray(centred, float), np.asarray(centred_y, float)
     n, k = A.shape
-    max_iter = max_iter or 50 + 10 * k
+    max_iter = max_iter or 100 + 2 * k
     norms = np.einsum("ij,ij->j", A, A)
     coef = np.zeros(k)
     support, R = [], np.zeros((0, 0))
@@ -340,7 +342,8 @@ def solve_active_set(centred, centred_y, beta, start=None, *, max_iter=None, tol
                 support.append(j)
                 coef[j] = start[j]
     signs = np.sign(coef)
-    added = -1
+    added, ignored = -1, []  # ignored: near-copies of the support tight to rounding
+    best, stalls = np.inf, 0
     for _ in range(max_iter):
         if support:
             s = signs[support]
@@ -356,17 +359,27 @@ def solve_active_set(centred, centred_y, beta, start=None, *, max_iter=None, tol
                 coef[support] = current + steps.min() * (target - current)
                 coef[support[position]] = 0.0
                 R = drop(position)
+                ignored = []
                 continue
             coef[support] = target
         residual = y - A[:, support] @ coef[support]
+        objective = 0.5 * residual @ residual + beta * np.abs(coef).sum()
+        # each optimum on a new support is lower than the last: no progress is cycling
+        stalls = stalls + 1 if objective >= best * (1 - 1e-15) else 0
+        if stalls > 20:
+            return None
+        best = min(best, objective)
         correlations = A.T @ residual
         outside = np.abs(correlations)
-        outside[support] = 0.0
+        outside[support + ignored] = 0.0
         j = int(np.argmax(outside)) if k else 0
         if k == 0 or outside[j] <= beta * (1 + tol):
             break
         signs[j] = np.sign(correlations[j])
         grown, w = try_add(j)
+        if grown is None and outside[j] <= beta * (1 + ACTIVE_SET_KKT / 2):
+            ignored.append(j)  # a swap would gain nothing but rounding, and may cycle
+            continue
         if grown is None:
             # A_j = A_S w: trade column j for support columns at fixed A z
             shrinking = signs[support] * signs[j] * w > 0
@@ -384,7 +397,7 @@ def solve_active_set(centred, centred_y, beta, start=None, *, max_iter=None, tol
                 return None
         R = grown
         support.append(j)
-        added = j
+        added, ignored = j, []
     else:
         return None
     return coef
