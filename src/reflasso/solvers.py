@@ -6,12 +6,11 @@
   and tight tolerances.  Needs the whole matrix A; for small dictionaries.
 - ``solve_fast``: a working-set method for large dictionaries.  The intercept is
   removed exactly by centring A and y.  Each round solves the Lasso on a small set of
-  columns exactly (``solve_active_set``, a primal active-set method warm-started from
-  the previous round; CLARABEL called directly plus a KKT polish when it fails), then
-  checks the duality gap over the whole
-  dictionary and adds the columns that violate dual feasibility most (near-copies
-  skipped).  Subproblems are solved exactly rather than by coordinate descent, which
-  stalls at small beta on these correlated columns (docs/lasso.md).
+  columns exactly (``solve_active_set``, a primal active-set method warm-started from the previous
+  round; CLARABEL called directly plus a KKT polish when it fails), then checks the duality gap
+  over the whole dictionary and adds the columns that violate dual feasibility most (near-copies
+  skipped). Subproblems are solved exactly rather than by coordinate descent, which stalls at
+  small beta on these correlated columns (docs/lasso.md).
 
 Both return (z, xi); objectives are always recomputed with ``lasso_objective``.
 """
@@ -146,13 +145,13 @@ def solve_fast(
 ):
     """Working-set solver for large dictionaries; returns (z, xi, info).
 
-    Round t solves the Lasso exactly on a working set W_t (``_solve_restricted``,
-    warm-started from the previous round's coefficients), then scores every column by |A_j . r| with the new residual r.  W_(t+1) keeps the
-    columns of W_t with |A_j . r| >= 0.8 beta (the support has exactly beta) and adds
-    up to max(2n, |W_t| / 2) violators (|A_j . r| > beta), best first but skipping
-    near-copies of columns already picked (``_diverse_violators``).  Stops when the
-    duality gap over the whole dictionary is at most ``gap_tol * primal`` or no column
-    outside W_t violates; warns after ``max_rounds``.
+    Round t solves the Lasso exactly on a working set W_t (``_solve_restricted``, warm-started from
+    the previous round's coefficients), then scores every column by |A_j . r| with the new
+    residual r. W_(t+1) keeps the columns of W_t with |A_j . r| >= 0.8 beta (the support has
+    exactly beta) and adds up to max(2n, |W_t| / 2) violators (|A_j . r| > beta), best first but
+    skipping near-copies of columns already picked (``_diverse_violators``). Stops when the
+    duality gap over the whole dictionary is at most ``gap_tol * primal`` or no column outside
+    W_t violates; warns after ``max_rounds``.
     ``info``: rounds, gap, relative gap, working-set size.
     """
     y = np.asarray(y, dtype=float)
@@ -291,8 +290,9 @@ def solve_active_set(centred, centred_y, beta, start=None, *, max_iter=None, tol
     ``start``: coefficients to start from (a warm start; its support is reduced to
     independent columns, largest first).  Returns the coefficients, a basic solution
     (independent support columns), or None when the method fails: iteration cap
-    (default 100 + 2 k), no progress (cycling) or a degenerate step.  ``_solve_restricted`` checks the result
-    with ``kkt_violation`` and falls back to the interior point.
+    (default 100 + 2 k), no progress (cycling) or a degenerate step.
+    ``_solve_restricted`` checks the result with ``kkt_violation`` and falls back to
+    the interior point.
     """
     from scipy.linalg import solve_triangular
 
