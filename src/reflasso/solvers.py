@@ -342,7 +342,7 @@ def solve_active_set(centred, centred_y, beta, start=None, *, max_iter=None, tol
                 support.append(j)
                 coef[j] = start[j]
     signs = np.sign(coef)
-    added, ignored = -1, []  # ignored: near-copies of the support tight to rounding
+    added = -1
     best, stalls = np.inf, 0
     for _ in range(max_iter):
         if support:
@@ -359,7 +359,6 @@ def solve_active_set(centred, centred_y, beta, start=None, *, max_iter=None, tol
                 coef[support] = current + steps.min() * (target - current)
                 coef[support[position]] = 0.0
                 R = drop(position)
-                ignored = []
                 continue
             coef[support] = target
         residual = y - A[:, support] @ coef[support]
@@ -371,15 +370,16 @@ def solve_active_set(centred, centred_y, beta, start=None, *, max_iter=None, tol
         best = min(best, objective)
         correlations = A.T @ residual
         outside = np.abs(correlations)
-        outside[support + ignored] = 0.0
-        j = int(np.argmax(outside)) if k else 0
-        if k == 0 or outside[j] <= beta * (1 + tol):
-            break
-        signs[j] = np.sign(correlations[j])
-        grown, w = try_add(j)
-        if grown is None and outside[j] <= beta * (1 + ACTIVE_SET_KKT / 2):
-            ignored.append(j)  # a swap would gain nothing but rounding, and may cycle
-            continue
+        outside[support] = 0.0
+        while True:  # the worst violator, skipping near-copies tight to rounding
+            j = int(np.argmax(outside)) if k else 0
+            if k == 0 or outside[j] <= beta * (1 + tol):
+                return coef
+            signs[j] = np.sign(correlations[j])
+            grown, w = try_add(j)
+            if grown is not None or outside[j] > beta * (1 + ACTIVE_SET_KKT / 2):
+                break
+            outside[j] = 0.0  # a swap would gain nothing but rounding, and may cycle
         if grown is None:
             # A_j = A_S w: trade column j for support columns at fixed A z
             shrinking = signs[support] * signs[j] * w > 0
@@ -397,10 +397,8 @@ def solve_active_set(centred, centred_y, beta, start=None, *, max_iter=None, tol
                 return None
         R = grown
         support.append(j)
-        added, ignored = j, []
-    else:
-        return None
-    return coef
+        added = j
+    return None  # the iteration cap
 
 
 def _solve_restricted(centred, centred_y, beta, start=None, info=None):
