@@ -129,3 +129,24 @@ def test_inexact_active_set_result_is_checked(monkeypatch):
     coef = _solve_restricted(A, y, beta, None, info)
     assert info["fallbacks"] == 1
     assert kkt_violation(A, y, beta, coef) <= ACTIVE_SET_KKT
+
+
+def test_unit_chains_with_near_copies_on_many_points():
+    """Columns of depth-3 unit chains on 3,000 points, 30 of them with kinks within 1e-6
+    of each other (nearly dependent on the data, as in column generation)."""
+    from reflasso.chains import evaluate_unit_chains
+
+    rng = np.random.default_rng(0)
+    x = np.sort(rng.uniform(-1, 1, 3000))[:, None]
+    y = np.sign(np.sin(3 * x[:, 0])) + 0.1 * rng.normal(size=len(x))
+    kinks = np.concatenate([rng.uniform(-1, 1, 60), 0.3 + 1e-6 * rng.normal(size=30)])
+    offsets = np.abs(rng.normal(scale=0.2, size=(len(kinks), 1)))
+    A = evaluate_unit_chains(x, np.ones((len(kinks), 1)), -kinks, offsets)
+    A -= A.mean(axis=0)
+    y -= y.mean()
+    beta = 1e-2
+    coef = solve_active_set(A, y, beta)
+    assert coef is not None
+    assert kkt_violation(A, y, beta, coef) <= ACTIVE_SET_KKT
+    assert_basic(A, coef)
+    assert_matches_clarabel(A, y, beta, coef)
