@@ -336,7 +336,7 @@ def fit_lasso(
         initial = None
         if warm_start is not None and warm_start.dictionary.kind == "generated":
             D = warm_start.dictionary
-            initial = (D.W, D.b1, D.C)
+            initial = (D.W, D.b1, D.C, warm_start.coef)  # chains and their weights
         W, b1, C, coef, intercept, info = solve_generated(
             X, y, beta, depth, tol=tol, initial=initial, price_options=oracle_options
         )

@@ -6,11 +6,11 @@
   and tight tolerances.  Needs the whole matrix A; for small dictionaries.
 - ``solve_fast``: a working-set method for large dictionaries.  The intercept is
   removed exactly by centring A and y.  Each round solves the Lasso on a small set of
-  columns (CLARABEL called directly, without cvxpy), polishes the result by solving
-  the KKT equations on its support, then checks the duality gap over the whole
-  dictionary and adds the columns that violate dual feasibility most (near-copies
-  skipped).  Subproblems are solved exactly rather than by coordinate descent, which
-  stalls at small beta on these correlated columns (docs/lasso.md).
+  columns exactly (``solve_active_set``, a primal active-set method warm-started from the previous
+  round; CLARABEL called directly plus a KKT polish when it fails), then checks the duality gap
+  over the whole dictionary and adds the columns that violate dual feasibility most (near-copies
+  skipped). Subproblems are solved exactly rather than by coordinate descent, which stalls at
+  small beta on these correlated columns (docs/lasso.md).
 
 Both return (z, xi); objectives are always recomputed with ``lasso_objective``.
 """
@@ -24,6 +24,8 @@ import warnings
 import numpy as np
 
 from .chains import evaluate_unit_chains
+
+log = logging.getLogger("reflasso")
 
 #: Materialise the feature matrix when it takes at most this many bytes; otherwise
 #: evaluate it chunk by chunk from the chains whenever it is needed.
@@ -143,13 +145,13 @@ def solve_working_set(
 ):
     """Working-set solver for large dictionaries; returns (z, xi, info).
 
-    Round t solves the Lasso exactly on a working set W_t (interior point + polish),
-    then scores every column by |A_j . r| with the new residual r.  W_(t+1) keeps the
-    columns of W_t with |A_j . r| >= 0.8 beta (the support has exactly beta) and adds
-    up to max(2n, |W_t| / 2) violators (|A_j . r| > beta), best first but skipping
-    near-copies of columns already picked (``_diverse_violators``).  Stops when the
-    duality gap over the whole dictionary is at most ``gap_tol * primal`` or no column
-    outside W_t violates; warns after ``max_rounds``.
+    Round t solves the Lasso exactly on a working set W_t (``_solve_restricted``, warm-started from
+    the previous round's coefficients), then scores every column by |A_j . r| with the new
+    residual r. W_(t+1) keeps the columns of W_t with |A_j . r| >= 0.8 beta (the support has
+    exactly beta) and adds up to max(2n, |W_t| / 2) violators (|A_j . r| > beta), best first but
+    skipping near-copies of columns already picked (``_diverse_violators``). Stops when the
+    duality gap over the whole dictionary is at most ``gap_tol * primal`` or no column outside
+    W_t violates; warns after ``max_rounds``.
     ``info``: rounds, gap, relative gap, working-set size.
     """
     y = np.asarray(y, dtype=float)
@@ -168,7 +170,7 @@ def solve_working_set(
         block = columns.take(working)
         block_mean = block.mean(axis=0)
         centred = block - block_mean
-        sub_coef = _solve_subproblem(centred, centred_y, beta)
+        sub_coef = _solve_restricted(centred, centred_y, beta, coef[working], info)
         residual = centred_y - centred @ sub_coef
         residual -= residual.mean()
         correlations = columns.correlate(residual)
@@ -258,6 +260,192 @@ def _solve_subproblem(centred, centred_y, beta):
     ):
         return polished
     return interior
+
+
+#: solve_active_set: a column joins the support only if the part of it outside the span
+#: of the support has squared norm above this fraction of its own (else it is treated as
+#: dependent and swapped in); keeps the support's Gram matrix well conditioned.
+DEPENDENT_SHARE = 1e-11
+#: Accepted KKT violation (relative to beta) of an active-set solution (unless rounding
+#: allows less, ``_kkt_floor``); a worse one is compared with the interior point's, and
+#: the better is kept.
+ACTIVE_SET_KKT = 1e-9
+
+
+def solve_active_set(centred, centred_y, beta, start=None, *, max_iter=None, tol=1e-10):
+    """Exact Lasso (no intercept) on centred columns by a primal active-set method.
+
+    The support S (independent columns, signs s) is updated one column at a time, in
+    the manner of Osborne, Presnell and Turlach's homotopy/active-set algorithm:
+
+    - solve the equations of the support, A_S^T (y - A_S u) = beta s (Cholesky factor
+      R of A_S^T A_S, updated as columns come and go, plus refinement steps with A_S
+      itself);
+    - if u has a wrong sign, move from z towards u up to the first sign change, drop
+      that column and solve again (the objective decreases along the segment);
+    - otherwise z_S = u is optimal on S; if some column violates |A_j . r| <=
+      beta (1 + tol), the worst one joins with the sign of A_j . r at value 0.  When it
+      lies (nearly) in the span of the support, A_j = A_S w, it is swapped in along the
+      direction that keeps A z fixed and lowers the penalty (slope beta - |A_j . r|),
+      up to the first support column that reaches 0, which leaves.  Such a column whose
+      violation is at rounding level (below ACTIVE_SET_KKT / 2) is skipped instead:
+      swapping near-copies back and forth would gain nothing and cycle.
+
+    ``start``: coefficients to start from (a warm start; its support is reduced to
+    independent columns, largest first).  Returns the coefficients, a basic solution
+    (independent support columns), or None when the method fails: iteration cap
+    (default 100 + 2 k), no progress (cycling) or a degenerate step.
+    ``_solve_restricted`` checks the result with ``kkt_violation`` and falls back to
+    the interior point.
+    """
+    from scipy.linalg import solve_triangular
+
+    A, y = np.asarray(centred, float), np.asarray(centred_y, float)
+    n, k = A.shape
+    max_iter = max_iter or 100 + 2 * k
+    norms = np.einsum("ij,ij->j", A, A)
+    coef = np.zeros(k)
+    support, R = [], np.zeros((0, 0))
+
+    def try_add(j):
+        """(R extended by column j or None, w, ||A_j - A_S w||^2) with A_S w the
+        projection of A_j on the support's span; w only when A_j is nearly in it."""
+        cross = A[:, support].T @ A[:, j]
+        part = solve_triangular(R, cross, trans="T") if support else cross
+        rest = norms[j] - part @ part
+        w = None
+        if rest <= DEPENDENT_SHARE * norms[j]:
+            w = solve_triangular(R, part) if support else part
+        if rest <= 0:
+            return None, w, 0.0
+        m = len(support)
+        grown = np.zeros((m + 1, m + 1))
+        grown[:m, :m], grown[:m, m], grown[m, m] = R, part, np.sqrt(rest)
+        return grown, w, rest
+
+    def drop(position):
+        """R without column ``position``: re-triangularise the trailing block."""
+        cut = np.delete(R, position, axis=1)
+        tail = np.linalg.qr(cut[position:, position:], mode="r")
+        out = np.zeros((len(cut) - 1, len(cut) - 1))
+        out[:position] = cut[:position]
+        out[position:, position:] = tail[: len(out) - position]
+        support.pop(position)
+        return out
+
+    def solve_support(s):
+        """u with A_S^T (y - A_S u) = beta s: Cholesky, then refinement steps whose
+        residual is formed as A_S^T (y - A_S u) - beta s (no cancellation of the large
+        A_S^T y against A_S^T A_S u): the normal equations square the conditioning."""
+        block = A[:, support]
+        u = np.zeros(len(support))
+        for _ in range(3):
+            misfit = block.T @ (y - block @ u) - beta * s
+            u += solve_triangular(R, solve_triangular(R, misfit, trans="T"))
+        return u
+
+    if start is not None:
+        for j in np.argsort(-np.abs(start)):
+            if start[j] == 0:
+                break
+            grown, w, _ = try_add(j)
+            if w is None:
+                R = grown
+                support.append(j)
+                coef[j] = start[j]
+    signs = np.sign(coef)
+    added = -1
+    best, stalls = np.inf, 0
+    for _ in range(max_iter):
+        if support:
+            s = signs[support]
+            target = solve_support(s)
+            current = coef[support]
+            wrong = s * target <= 0
+            if wrong.any():
+                gap = current[wrong] - target[wrong]
+                steps = np.divide(current[wrong], gap, out=np.zeros_like(gap), where=gap != 0)
+                position = np.flatnonzero(wrong)[np.argmin(steps)]
+                if support[position] == added and steps.min() <= 0:
+                    return None  # the column just added leaves at once: degenerate
+                coef[support] = current + steps.min() * (target - current)
+                coef[support[position]] = 0.0
+                R = drop(position)
+                continue
+            coef[support] = target
+        residual = y - A[:, support] @ coef[support]
+        objective = 0.5 * residual @ residual + beta * np.abs(coef).sum()
+        # each optimum on a new support is lower than the last: no progress is cycling
+        stalls = stalls + 1 if objective >= best * (1 - 1e-15) else 0
+        if stalls > 20:
+            return None
+        best = min(best, objective)
+        correlations = A.T @ residual
+        outside = np.abs(correlations)
+        outside[support] = 0.0
+        while True:  # the worst violator, skipping near-copies tight to rounding
+            j = int(np.argmax(outside)) if k else 0
+            if k == 0 or outside[j] <= beta * (1 + tol):
+                return coef
+            signs[j] = np.sign(correlations[j])
+            grown, w, rest = try_add(j)
+            if w is None or outside[j] > beta * (1 + ACTIVE_SET_KKT / 2):
+                break
+            outside[j] = 0.0  # a swap would gain nothing but rounding, and may cycle
+        swap = None
+        if w is not None:
+            # A_j ~ A_S w: trade column j for support columns at (nearly) fixed A z
+            shrinking = signs[support] * signs[j] * w > 0
+            if shrinking.any():
+                ratios = np.abs(coef[support])[shrinking] / np.abs(w[shrinking])
+                swap = np.flatnonzero(shrinking)[np.argmin(ratios)], ratios.min()
+            # the objective along the swap is -gain t + rest t^2 / 2: it must still be
+            # decreasing at the first support column's zero, else add j as it is
+            if swap is not None and swap[1] * rest >= outside[j] - beta:
+                swap = None
+            if swap is None and grown is None:
+                return None
+        if swap is not None:
+            position, t = swap
+            coef[support] -= t * signs[j] * w
+            coef[support[position]] = 0.0
+            coef[j] = t * signs[j]
+            R = drop(position)
+            grown, _, _ = try_add(j)
+            if grown is None:
+                return None
+        R = grown
+        support.append(j)
+        added = j
+    return None  # the iteration cap
+
+
+def _solve_restricted(centred, centred_y, beta, start=None, info=None):
+    """The exact restricted solve: the warm-started active set, or (when it fails)
+    the interior point with polish; ``info["fallbacks"]`` counts the latter."""
+    coef = solve_active_set(centred, centred_y, beta, start)
+    violation = np.inf if coef is None else kkt_violation(centred, centred_y, beta, coef)
+    if violation <= _kkt_floor(centred, centred_y, beta, coef):
+        return coef
+    if info is not None:
+        info["fallbacks"] = info.get("fallbacks", 0) + 1
+    log.debug("active set: KKT violation %.3g on %d columns", violation, centred.shape[1])
+    interior = _solve_subproblem(centred, centred_y, beta)
+    if kkt_violation(centred, centred_y, beta, interior) <= violation:
+        return interior
+    return coef
+
+
+def _kkt_floor(centred, centred_y, beta, coef) -> float:
+    """The KKT violation accepted from the active set: ACTIVE_SET_KKT, or ten times
+    the rounding error of A_j . r (eps ||A_j|| ||r|| / beta) where that is larger
+    (n = 100,000 points: about 7e-10 of beta)."""
+    if coef is None:
+        return ACTIVE_SET_KKT
+    residual = centred_y - centred @ coef
+    largest = np.sqrt(np.max(np.einsum("ij,ij->j", centred, centred), initial=0.0))
+    rounding = np.finfo(float).eps * largest * np.linalg.norm(residual) / beta
+    return max(ACTIVE_SET_KKT, 10 * rounding)
 
 
 def kkt_violation(centred, centred_y, beta, coef) -> float:
@@ -388,13 +576,18 @@ def _diverse_violators(columns, score, beta, count, pool=20, similar=0.99):
 # ------------------------------------------------------------- column generation
 
 
-log = logging.getLogger("reflasso")
-
 #: Generated chains off the support stay while |g(X) . r| >= KEEP * beta (LOOSE_KEEP
 #: while the set is small): dropped chains tend to come back, costing rounds, and a
 #: larger set slows the exact solves.
 KEEP = 0.9
 LOOSE_KEEP = 0.5  # while the set has at most 2n chains
+
+
+#: Violators added per column-generation round (at most n).  With cheap restricted
+#: solves, fewer rounds matter: 1-D, L = 3, n = 1000 took 63 / 45 / 31 rounds with
+#: 100 / 300 / 1000, but a larger count also makes each oracle pass and each
+#: restricted set larger (n = 2000: 59 s with 300, 69 s with 1000).
+COUNT = 300
 
 
 def solve_generated(
@@ -411,14 +604,16 @@ def solve_generated(
 ):
     """Certified column generation over the whole exact dictionary, never stored.
 
-    Round t solves the Lasso exactly on the generated chains (``_solve_subproblem``:
-    interior point + polish), then prices the residual over *every* unit chain of the
-    depth (``pricing.price``: the exact supremum of |g(X) . r| and the best chains)
-    and adds the chains with |g(X) . r| > beta.  Generated chains that are neither in
-    the support nor nearly tight (|g(X) . r| < 0.8 beta) are dropped again.  Stops when
-    the oracle's maximum is at most beta (1 + tol) and the relative duality gap (dual
-    point: the residual scaled into the feasible set of the whole dictionary) is at
-    most ``tol``.  ``initial``: chains (W, b1, C) to start from (a warm start).
+    Round t solves the Lasso exactly on the generated chains (``_solve_restricted``:
+    the active set, warm-started from the previous round's coefficients), then prices
+    the residual over *every* unit chain of the depth (``pricing.price``: the exact
+    supremum of |g(X) . r| and the ``count`` best chains, default min(n, COUNT)) and
+    adds the chains with |g(X) . r| > beta (1 + tol).  Generated chains that are
+    neither in the support nor nearly tight (|g(X) . r| < KEEP beta) are dropped
+    again.  Stops when the oracle's maximum is at most beta (1 + tol) and the relative
+    duality gap (dual point: the residual scaled into the feasible set of the whole
+    dictionary) is at most ``tol``.  ``initial``: chains (W, b1, C) or (W, b1, C, coef)
+    to start from (a warm start: the restricted solve starts from those coefficients).
 
     Returns (W, b1, C, coef, intercept, info); info has rounds, oracle_max (the last
     oracle maximum / beta), gap, relative_gap, working_set, pricing_s, converged.
@@ -428,7 +623,7 @@ def solve_generated(
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
     n, d = X.shape
-    count = int(count or min(n, 100))
+    count = int(count or min(n, COUNT))
     options = dict(price_options or {})
     y_mean = float(y.mean())
     centred_y = y - y_mean
@@ -448,17 +643,20 @@ def solve_generated(
         empty = np.zeros((0, d)), np.zeros(0), np.zeros((0, depth - 2))
         return (*empty, np.zeros(0), y_mean, info)
     W, b1, C = priced.W, priced.b1, priced.C
+    start = np.zeros(len(b1))
     if initial is not None and len(initial[1]):
-        W, b1, C = _unique_chains(
-            *(np.concatenate(p) for p in zip(initial, (W, b1, C), strict=True))
+        initial_coef = initial[3] if len(initial) > 3 else np.zeros(len(initial[1]))
+        W, b1, C, start = _unique_chains(
+            *(np.concatenate(p) for p in zip(initial[:3], (W, b1, C), strict=True)),
+            np.concatenate([initial_coef, start]),
         )
-    previous, stuck = -1, False
+    stuck = False
     for rounds in range(1, max_rounds + 1):
         solved = W, b1, C  # the chains of this round's exact solve
         block = evaluate_unit_chains(X, W, b1, C)
         block_mean = block.mean(axis=0)
         centred = block - block_mean
-        coef = _solve_subproblem(centred, centred_y, beta)
+        coef = _solve_restricted(centred, centred_y, beta, start, info)
         residual = centred_y - centred @ coef
         residual -= residual.mean()
         priced = oracle(residual)
@@ -477,21 +675,30 @@ def solve_generated(
         new = priced.scores > beta * (1 + tol)
         if not new.any():
             break  # no violator beyond tol, yet the gap is large: leave it to the caller
-        if len(b1) == previous and stuck:
-            info["stalled"] = True  # the restricted solve stays inexact: stop, say so
-            break
-        stuck = len(b1) == previous
-        # Stuck (the violators are already in the set: the interior point rounded the
-        # degenerate subproblem): keep only the support and the tight chains, so that
-        # the next exact solve is small and well posed.
-        keep = KEEP if len(b1) > 2 * n else LOOSE_KEEP  # large sets make slow solves
-        keep = keep if len(b1) != previous else 1 - 1e-6
-        previous = len(b1)
+        # Stuck: every violator is already in the solved set, so the restricted solve
+        # was inexact (the interior-point fallback rounded a degenerate subproblem).
+        # Keep only the support and the tight chains, so that the next exact solve is
+        # small and well posed; stuck twice in a row: stop and say so.
+        merged = _unique_chains(
+            *(
+                np.concatenate([a, p[new]])
+                for a, p in zip((W, b1, C), (priced.W, priced.b1, priced.C), strict=True)
+            )
+        )
+        if len(merged[1]) == len(b1):
+            if stuck:
+                info["stalled"] = True
+                break
+            stuck, keep = True, 1 - 1e-6
+        else:
+            stuck = False
+            keep = KEEP if len(b1) > 2 * n else LOOSE_KEEP  # large sets: slower solves
         kept = (coef != 0) | (np.abs(centred.T @ residual) >= keep * beta)
-        W, b1, C = _unique_chains(
+        W, b1, C, start = _unique_chains(  # kept chains first: they keep their coef
             np.concatenate([W[kept], priced.W[new]]),
             np.concatenate([b1[kept], priced.b1[new]]),
             np.concatenate([C[kept], priced.C[new]]),
+            np.concatenate([coef[kept], np.zeros(new.sum())]),
         )
     support = coef != 0
     intercept = y_mean - float(block_mean @ coef)
@@ -500,10 +707,11 @@ def solve_generated(
     return W, b1, C, coef, intercept, info
 
 
-def _unique_chains(W, b1, C):
-    """Drop chains whose parameters repeat (to rounding), keeping the first copy."""
+def _unique_chains(W, b1, C, *more):
+    """Drop chains whose parameters repeat (to rounding), keeping the first copy (and
+    the same entries of the arrays in ``more``)."""
     params = np.column_stack([W, b1, C])
     size = max(np.abs(params).max(initial=0.0), 1e-300)
     _, first = np.unique(np.round(params / size, 12), axis=0, return_index=True)
     first = np.sort(first)
-    return W[first], b1[first], C[first]
+    return tuple(part[first] for part in (W, b1, C, *more))
