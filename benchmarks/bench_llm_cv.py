@@ -43,8 +43,7 @@ def embeddings(path: str | None):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", nargs="+", default=DEFAULT_CASES,
-                        help="reduction,dim,depth,n")  # fmt: skip
+    parser.add_argument("--cases", nargs="+", default=DEFAULT_CASES, help="reduction,dim,depth,n")
     parser.add_argument("--embeddings", help="an embed rule output (.npz) to reuse")
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--n-betas", type=int, default=5)
@@ -60,8 +59,15 @@ def main() -> None:
         reduction, dim, depth, n = case.split(",")
         data, _ = reduced_data(Z, labels, train, test, reduction, int(dim), 0)
         started = time.perf_counter()
-        fit, table = fit_cv_lasso(data["X"], data["y"], int(depth), max_train=int(n),
-                                  folds=args.folds, n_betas=args.n_betas, ratio=1e-3)  # fmt: skip
+        fit, table = fit_cv_lasso(
+            data["X"],
+            data["y"],
+            int(depth),
+            max_train=int(n),
+            folds=args.folds,
+            n_betas=args.n_betas,
+            ratio=1e-3,
+        )
         seconds = time.perf_counter() - started
         lasso = np.mean(np.sign(fit.predict(data["X_test"])) == data["y_test"])
         baseline = logistic(data["X"], data["y"])(data["X_test"])

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib
 import json
 import resource
 import subprocess
@@ -99,9 +100,8 @@ def describe(fit) -> dict:
 
 def run_row(row: str, device: str) -> dict:
     """Run one row in this process; returns its record (without peak memory)."""
-    import clarabel  # noqa: F401  imports before timing
-    import scipy.optimize  # noqa: F401
-    import torch  # noqa: F401
+    for module in ("clarabel", "scipy.optimize", "torch"):  # imports before timing
+        importlib.import_module(module)
 
     if row in TARGETS or row in GROWTH:
         d, depth, n, target = {**TARGETS, **GROWTH}[row]

@@ -24,8 +24,16 @@ N, DIM, WIDTH, DEPTH, BETA = 200, 3, 128, 4, 1e-3
 
 def steps_per_second(X, y, arch: str, device: str, dtype: torch.dtype, steps: int) -> float:
     """Steps per second of ``train_network``, after a short warm-up run."""
-    settings = dict(arch=arch, depth=DEPTH, width=WIDTH, beta=BETA, device=device, dtype=dtype,
-                    progress=False, log_every=10)  # fmt: skip
+    settings = dict(
+        arch=arch,
+        depth=DEPTH,
+        width=WIDTH,
+        beta=BETA,
+        device=device,
+        dtype=dtype,
+        progress=False,
+        log_every=10,
+    )
     train_network(X, y, epochs=20, **settings)  # warm-up: allocations, CUDA context
     if device == "cuda":
         torch.cuda.synchronize()
@@ -55,9 +63,16 @@ def main() -> None:
         for device, dtype, name in targets:
             for arch in ("reflection", "standard"):
                 rate = steps_per_second(X, y, arch, device, dtype, args.steps)
-                rows.append({"arch": arch, "device": device, "hardware": name,
-                             "dtype": str(dtype).removeprefix("torch."), "threads": threads,
-                             "steps_per_second": round(rate, 1)})  # fmt: skip
+                rows.append(
+                    {
+                        "arch": arch,
+                        "device": device,
+                        "hardware": name,
+                        "dtype": str(dtype).removeprefix("torch."),
+                        "threads": threads,
+                        "steps_per_second": round(rate, 1),
+                    }
+                )
     table = pd.DataFrame(rows)
     print(f"n={N} d={DIM} width={WIDTH} depth={DEPTH}, full-batch Adam, {args.steps} steps")
     print(table.to_string(index=False))

@@ -43,9 +43,23 @@ def run_cli(caplog, argv) -> tuple[int, str]:
 
 def train_arguments(data, out, *extra, beta=1e-3) -> list[str]:
     return [
-        "train", "--data", data, "--depth", 2, "--width", 4, "--beta", beta,
-        "--epochs", 20, "--device", "cpu", *extra, "--out", out,
-    ]  # fmt: skip
+        "train",
+        "--data",
+        data,
+        "--depth",
+        2,
+        "--width",
+        4,
+        "--beta",
+        beta,
+        "--epochs",
+        20,
+        "--device",
+        "cpu",
+        *extra,
+        "--out",
+        out,
+    ]
 
 
 @pytest.fixture
@@ -540,11 +554,20 @@ def test_optimality_table_with_a_zero_optimum_has_no_nan():
     lasso = pd.DataFrame([{"dataset": "c", "depth": 2, "beta": 1e-3, "objective": 0.0}])
     trained = pd.DataFrame(
         [
-            {"experiment": "toy1d", "dataset": "c", "arch": "reflection", "depth": 2,
-             "width": 4, "beta": 1e-3, "init": "random", "seed": s, "objective": objective}
+            {
+                "experiment": "toy1d",
+                "dataset": "c",
+                "arch": "reflection",
+                "depth": 2,
+                "width": 4,
+                "beta": 1e-3,
+                "init": "random",
+                "seed": s,
+                "objective": objective,
+            }
             for s, objective in enumerate([0.0, 1e-4])
         ]
-    )  # fmt: skip
+    )
     table = optimality_table(lasso, trained, 1e-6, 0.05)
     assert list(table["rel_gap"]) == [0.0, np.inf]
     assert list(table["near_optimum"]) == [True, False]

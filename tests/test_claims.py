@@ -140,7 +140,9 @@ def test_moved_kink_null_keeps_the_data_values():
 
 
 def test_a_function_without_movable_kinks_equals_its_null():
-    f = lambda t: np.abs(np.asarray(t, float) - 3.0)  # noqa: E731 (kink at a data point)
+    def f(t):  # one kink, at a data point
+        return np.abs(np.asarray(t, float) - 3.0)
+
     row = symmetry_row(f, [3.0], X_SYM, 1.0, 9.0, count=20)
     assert row["p_value"] == 1.0  # the null is f itself: never beaten
 
@@ -148,9 +150,15 @@ def test_a_function_without_movable_kinks_equals_its_null():
 def symmetry_table(p_values, scores, source="lasso"):
     depths = list(range(2, 2 + len(p_values)))
     return pd.DataFrame(
-        {"source": source, "depth": depths, "fits": True, "symmetry": scores,
-         "null_median": 0.3, "p_value": p_values}
-    )  # fmt: skip
+        {
+            "source": source,
+            "depth": depths,
+            "fits": True,
+            "symmetry": scores,
+            "null_median": 0.3,
+            "p_value": p_values,
+        }
+    )
 
 
 def test_symmetry_claim_compares_with_the_null():
@@ -181,13 +189,17 @@ def test_certificate_rejects_the_lasso_over_a_shifted_dictionary():
     control = shifted_dictionary_control(fit, tol=1e-5, n_random=500)
     assert control["objective_gap"] > 1e-3  # suboptimal ...
     assert not control["certified"]  # ... and the certificate says so
-    lasso = pd.DataFrame(
-        {"kkt_max": [1.0], "random_max": [0.99], "reconstruction_gap": [0.0]}
-    )  # fmt: skip
+    lasso = pd.DataFrame({"kkt_max": [1.0], "random_max": [0.99], "reconstruction_gap": [0.0]})
     optimality = pd.DataFrame(
-        {"bound_applies": True, "lasso_objective": 1.0, "below_bound": [False],
-         "init": "random", "rel_gap": 0.01, "near_optimum": True}
-    )  # fmt: skip
+        {
+            "bound_applies": True,
+            "lasso_objective": 1.0,
+            "below_bound": [False],
+            "init": "random",
+            "rel_gap": 0.01,
+            "near_optimum": True,
+        }
+    )
     row = claim_equivalence(lasso, optimality, pd.DataFrame([control]), 1e-5, 1e-6)
     assert row["verdict"] == REPRODUCED and row["control verdict"] == NOT
     certified = pd.DataFrame([{**control, "certified": True}])
@@ -213,11 +225,23 @@ def test_llm_claim_passes_on_real_labels_and_fails_on_its_controls():
     kinks = kinks.assign(**tags, depth=2, n_fit=20)
     line = least_squares(data["X"], data["y"])
     runs = pd.DataFrame(
-        [{**tags, "model": "Lasso L2", "train": 1.0, "n_fit": 20,
-          "test": accuracy(data["y_test"], fit.predict(data["X_test"]))},
-         {**tags, "model": "least squares", "train": 1.0, "n_fit": 20,
-          "test": accuracy(data["y_test"], line(data["X_test"]))}]
-    )  # fmt: skip
+        [
+            {
+                **tags,
+                "model": "Lasso L2",
+                "train": 1.0,
+                "n_fit": 20,
+                "test": accuracy(data["y_test"], fit.predict(data["X_test"])),
+            },
+            {
+                **tags,
+                "model": "least squares",
+                "train": 1.0,
+                "n_fit": 20,
+                "test": accuracy(data["y_test"], line(data["X_test"])),
+            },
+        ]
+    )
     summary = accuracy_summary(runs)
     lasso = pd.DataFrame({"dataset": ["t"], "depth": [2], "beta": [0.1]})
     table, bar, control = llm_checks(

@@ -107,12 +107,18 @@ def depth_symmetry_tables():
         ]
     )
     trained = [
-        {"source": "trained", "width": w, "depth": d, "seed": s, "fits": s == 0,
-         "symmetry": 0.1 * d + 0.01 * s}
+        {
+            "source": "trained",
+            "width": w,
+            "depth": d,
+            "seed": s,
+            "fits": s == 0,
+            "symmetry": 0.1 * d + 0.01 * s,
+        }
         for w in (1, 8)
         for d in (2, 3)
         for s in (0, 1)
-    ]  # fmt: skip
+    ]
     lasso = [
         {"source": "lasso", "depth": d, "symmetry": 0.2 * d, "null_q05": 0.1, "null_q95": 0.3}
         for d in (2, 3, 4)
@@ -131,7 +137,7 @@ def orthogonality_tables():
                     "depth": depth,
                     "angle_deg": rng.uniform(0, scale, 20),
                 }
-            )  # fmt: skip
+            )
             for source, scale in (
                 ("trained", 1.0),
                 ("shuffled", 30.0),
@@ -174,13 +180,20 @@ def llm_embeddings_tables():
 
 def llm_learning_curve_tables():
     rows = [
-        {"reduction": r, "dim": dim, "n_train": n, "split": s, "model": m,
-         "test": 0.7 + 0.05 * np.log10(n) + 0.01 * s, "n_fit": min(n, 100) if "Lasso" in m else n}
+        {
+            "reduction": r,
+            "dim": dim,
+            "n_train": n,
+            "split": s,
+            "model": m,
+            "test": 0.7 + 0.05 * np.log10(n) + 0.01 * s,
+            "n_fit": min(n, 100) if "Lasso" in m else n,
+        }
         for r, dim, sizes in (("pls", 1, (10, 100, 1000)), ("pca", 2, (1000,)))
         for n in sizes
         for s in (0, 1, 2)
         for m in ("Lasso L3", "reflection L3", "least squares", "logistic, full embedding")
-    ]  # fmt: skip
+    ]
     return {"runs": pd.DataFrame(rows)}
 
 

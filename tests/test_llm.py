@@ -79,8 +79,14 @@ def test_baselines_separate_separable_data_and_the_ceiling_uses_the_embedding():
     # reduced to the useless last coordinate, the baselines are near chance; the full
     # embedding keeps the signal: separable labels, which the regularised (C = 1) logistic
     # regression misses only for the few points nearest the boundary
-    data = {"X": Z[train, 4:], "y": labels[train], "X_test": Z[test, 4:], "y_test": labels[test],
-            "rows": train, "rows_test": test}  # fmt: skip
+    data = {
+        "X": Z[train, 4:],
+        "y": labels[train],
+        "X_test": Z[test, 4:],
+        "y_test": labels[test],
+        "rows": train,
+        "rows_test": test,
+    }
     rows = {row["model"]: row for row in baseline_accuracies(data, Z)}
     assert set(rows) == {"least squares", "logistic", CEILING}
     assert rows[CEILING]["train"] >= 0.95 and rows[CEILING]["test"] >= 0.95
@@ -117,9 +123,13 @@ def test_every_kink_of_an_exact_depth3_fit_is_a_vertex_kind():
 
 def test_texts_near_kinks_takes_the_largest_kinks_and_nearest_texts():
     kinks = pd.DataFrame(
-        {"position": [0.1, 0.1, 2.0, 5.0], "weight": [1.0, 1.0, 0.5, 3.0],
-         "kind": ["text", "text", "reflection", "other"], "level": [1, 2, 1, 1]}
-    )  # fmt: skip
+        {
+            "position": [0.1, 0.1, 2.0, 5.0],
+            "weight": [1.0, 1.0, 0.5, 3.0],
+            "kind": ["text", "text", "reflection", "other"],
+            "level": [1, 2, 1, 1],
+        }
+    )
     x = np.array([0.0, 0.2, 1.9, 4.0, 5.1])
     words = ["zero", "fifth", "almost two", "four", "five"]
     near = texts_near_kinks(kinks, x, words, top=2, per_kink=1, min_gap=0.0)
@@ -165,11 +175,24 @@ def accuracy_runs():
     rows = []
     for reduction in ("pca", "pls"):
         for split in (0, 1, 2):
-            for model, test in (("Lasso L3", 0.86), ("least squares", 0.87),
-                                ("reflection L3", 0.85), (CEILING, 0.9)):  # fmt: skip
-                rows.append({"reduction": reduction, "dim": 1, "n_train": 100, "split": split,
-                             "model": model, "train": 0.9, "test": test + 0.01 * split,
-                             "n_fit": 50 if model == "Lasso L3" else 100})  # fmt: skip
+            for model, test in (
+                ("Lasso L3", 0.86),
+                ("least squares", 0.87),
+                ("reflection L3", 0.85),
+                (CEILING, 0.9),
+            ):
+                rows.append(
+                    {
+                        "reduction": reduction,
+                        "dim": 1,
+                        "n_train": 100,
+                        "split": split,
+                        "model": model,
+                        "train": 0.9,
+                        "test": test + 0.01 * split,
+                        "n_fit": 50 if model == "Lasso L3" else 100,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -194,8 +217,13 @@ def test_model_order_puts_lasso_networks_baselines_ceiling():
 
 def test_llm_claim_judges_kinks_and_accuracy_and_names_subsamples():
     summary = accuracy_summary(accuracy_runs())
-    kinks = pd.DataFrame({"kind": ["text", "reflection", "midpoint", "other"] * 3 + ["text"] * 28,
-                          "depth": [3] * 40, "control_kind": "other"})  # fmt: skip
+    kinks = pd.DataFrame(
+        {
+            "kind": ["text", "reflection", "midpoint", "other"] * 3 + ["text"] * 28,
+            "depth": [3] * 40,
+            "control_kind": "other",
+        }
+    )
     bar, no_control = 0.6, pd.DataFrame()
 
     def verdict(kinks, summary, bar=bar):
@@ -205,8 +233,9 @@ def test_llm_claim_judges_kinks_and_accuracy_and_names_subsamples():
     assert claim["verdict"] == REPRODUCED and claim["control verdict"] == NOT
     assert "fitted on 50 of 100" in claim["evidence"] and "ceiling" in claim["evidence"]
     assert verdict(kinks, summary, bar=0.9) == PARTLY  # accurate, but not above chance
-    worse = summary.assign(test_mean=np.where(summary["model"] == "Lasso L3", 0.5,
-                                              summary["test_mean"]))  # fmt: skip
+    worse = summary.assign(
+        test_mean=np.where(summary["model"] == "Lasso L3", 0.5, summary["test_mean"])
+    )
     assert verdict(kinks, worse) == PARTLY
     unexplained = kinks.assign(kind="other")
     assert verdict(unexplained, worse) == NOT

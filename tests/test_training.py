@@ -54,8 +54,19 @@ def test_lasso_initialised_network_starts_at_and_stays_near_the_lasso_objective(
     beta = 0.05
     chains, optimum = lasso_1d_two_layers(x, y, beta)
     start = lasso_objective(chains, x, y, beta)
-    result = train_network(x[:, None], y, depth=2, width=8, beta=beta, epochs=300, lr=1e-3,
-                           init=chains, init_rest="zero", log_every=1, **FAST)  # fmt: skip
+    result = train_network(
+        x[:, None],
+        y,
+        depth=2,
+        width=8,
+        beta=beta,
+        epochs=300,
+        lr=1e-3,
+        init=chains,
+        init_rest="zero",
+        log_every=1,
+        **FAST,
+    )
     # the reconstruction is exact (docs/method.md §2): equal up to float64 rounding
     assert result.history["objective"].iloc[0] == pytest.approx(start, rel=1e-10)
     # Adam from the optimum may wander a little but must stay within 1 % of it
@@ -71,8 +82,9 @@ def test_trained_objective_never_goes_below_the_lasso_optimum(arch, seed):
     x, y = small_problem(seed)
     beta = 0.1
     _, optimum = lasso_1d_two_layers(x, y, beta)
-    result = train_network(x, y, arch=arch, depth=2, width=10, beta=beta, epochs=600,
-                           lr=2e-2, seed=seed, **FAST)  # fmt: skip
+    result = train_network(
+        x, y, arch=arch, depth=2, width=10, beta=beta, epochs=600, lr=2e-2, seed=seed, **FAST
+    )
     # lower bound of docs/method.md §2, up to the solver accuracy (~1e-8 relative)
     assert result.history["objective"].min() >= optimum * (1 - 1e-6)
     # and training does make progress from the random start
@@ -81,9 +93,13 @@ def test_trained_objective_never_goes_below_the_lasso_optimum(arch, seed):
 
 @pytest.mark.parametrize(
     "seed,dim,depth,arch",
-    [(3, 1, 3, "reflection"), (4, 1, 4, "reflection"), (5, 2, 2, "standard"),
-     (6, 2, 3, "reflection")],
-)  # fmt: skip
+    [
+        (3, 1, 3, "reflection"),
+        (4, 1, 4, "reflection"),
+        (5, 2, 2, "standard"),
+        (6, 2, 3, "reflection"),
+    ],
+)
 def test_trained_objective_is_above_the_exact_lasso_optimum(seed, dim, depth, arch):
     lasso = pytest.importorskip("reflasso.lasso")
     rng = np.random.default_rng(seed)
@@ -117,7 +133,7 @@ def test_same_seed_gives_identical_cpu_histories(arch, batch_size):
             seed=seed,
             batch_size=batch_size,
             **FAST,
-        ).history  # fmt: skip
+        ).history
         for seed in (5, 5, 6)
     ]
     pd.testing.assert_frame_equal(runs[0], runs[1], check_exact=True)
@@ -127,8 +143,16 @@ def test_same_seed_gives_identical_cpu_histories(arch, batch_size):
 @pytest.mark.parametrize("batch_size", [None, 2])
 def test_resuming_from_a_checkpoint_matches_a_straight_run(tmp_path, batch_size):
     x, y = small_problem(5)
-    common = dict(arch="standard", depth=3, width=5, beta=0.1, seed=3, log_every=7,
-                  batch_size=batch_size, **FAST)  # fmt: skip
+    common = dict(
+        arch="standard",
+        depth=3,
+        width=5,
+        beta=0.1,
+        seed=3,
+        log_every=7,
+        batch_size=batch_size,
+        **FAST,
+    )
     straight = train_network(x, y, epochs=40, **common)
     train_network(x, y, epochs=25, checkpoint=tmp_path / "ckpt.pt", **common)
     resumed = train_network(x, y, epochs=40, resume_from=tmp_path / "ckpt.pt", **common)
@@ -140,8 +164,9 @@ def test_checkpoint_of_another_architecture_is_rejected(tmp_path):
     x, y = small_problem(5)
     train_network(x, y, depth=3, width=5, beta=0.1, epochs=3, checkpoint=tmp_path / "c.pt", **FAST)
     with pytest.raises(ValueError, match="checkpoint"):
-        train_network(x, y, depth=3, width=6, beta=0.1, epochs=5, resume_from=tmp_path / "c.pt",
-                      **FAST)  # fmt: skip
+        train_network(
+            x, y, depth=3, width=6, beta=0.1, epochs=5, resume_from=tmp_path / "c.pt", **FAST
+        )
 
 
 def test_early_stop_at_the_target_objective():
@@ -193,9 +218,27 @@ def test_cli_train_writes_metrics_history_and_weights(tmp_path):
     x, y = small_problem(7)
     np.savez(tmp_path / "data.npz", X=x[:, None], y=y)
     out = tmp_path / "out"
-    argv = ["train", "--data", str(tmp_path / "data.npz"), "--arch", "reflection", "--depth",
-            "3", "--width", "4", "--beta", "0.1", "--epochs", "30", "--seed", "1",
-            "--device", "cpu", "--out", str(out)]  # fmt: skip
+    argv = [
+        "train",
+        "--data",
+        str(tmp_path / "data.npz"),
+        "--arch",
+        "reflection",
+        "--depth",
+        "3",
+        "--width",
+        "4",
+        "--beta",
+        "0.1",
+        "--epochs",
+        "30",
+        "--seed",
+        "1",
+        "--device",
+        "cpu",
+        "--out",
+        str(out),
+    ]
     assert main(argv) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["device"] == "cpu" and metrics["epochs_run"] == 30
@@ -211,8 +254,24 @@ def test_cli_train_from_a_lasso_fit(tmp_path):
     data = ["--data", str(tmp_path / "data.npz")]
     fit_dir, out = str(tmp_path / "fit"), str(tmp_path / "t")
     assert main(["fit", *data, "--depth", "2", "--beta", "0.1", "--out", fit_dir]) == 0
-    argv = ["train", *data, "--depth", "2", "--width", "8", "--beta", "0.1", "--epochs", "5",
-            "--device", "cpu", "--init-from", fit_dir, "--out", out]  # fmt: skip
+    argv = [
+        "train",
+        *data,
+        "--depth",
+        "2",
+        "--width",
+        "8",
+        "--beta",
+        "0.1",
+        "--epochs",
+        "5",
+        "--device",
+        "cpu",
+        "--init-from",
+        fit_dir,
+        "--out",
+        out,
+    ]
     assert main(argv) == 0
     assert "lasso(k=" in json.loads((tmp_path / "t" / "metrics.json").read_text())["init"]
 
@@ -248,8 +307,9 @@ def test_nan_data_is_rejected():
 
 def fake_fit(depth, dim, k=2):
     rng = np.random.default_rng(0)
-    dictionary = SimpleNamespace(W=np.ones((k, dim)) / dim, b1=rng.normal(size=k),
-                                 C=np.zeros((k, depth - 2)))  # fmt: skip
+    dictionary = SimpleNamespace(
+        W=np.ones((k, dim)) / dim, b1=rng.normal(size=k), C=np.zeros((k, depth - 2))
+    )
     return SimpleNamespace(coef=np.ones(k), intercept=0.0, depth=depth, dictionary=dictionary)
 
 
@@ -283,7 +343,7 @@ def test_cuda_training_matches_cpu(arch):
     runs = {
         device: train_network(
             x, y, arch=arch, depth=3, width=8, beta=0.1, epochs=100, device=device
-        )  # fmt: skip
+        )
         for device in ("cpu", "cuda")
     }
     assert runs["cuda"].device.startswith("cuda")

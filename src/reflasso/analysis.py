@@ -55,8 +55,9 @@ def line_coordinates(points, x0=None, direction=None) -> np.ndarray:
     return (points - origin) @ u / (u @ u)
 
 
-def find_kinks(f: Callable, t_min: float, t_max: float, n_grid: int = 20001,
-               rel_tol: float = 1e-6) -> np.ndarray:  # fmt: skip
+def find_kinks(
+    f: Callable, t_min: float, t_max: float, n_grid: int = 20001, rel_tol: float = 1e-6
+) -> np.ndarray:
     """Locations t in (t_min, t_max) where the 1-D function f has a kink.
 
     A grid vertex is flagged when the slope changes by more than
@@ -108,8 +109,11 @@ def kink_candidates(coordinates, max_order: int = 1) -> pd.DataFrame:
             for b in range(count):
                 if a != b and max(orders[a], orders[b]) == order - 1:
                     locations.append(2 * locations[a] - locations[b])
-                    sources.append(f"2*({sources[a]})-({sources[b]})" if order > 1
-                                   else f"2*{sources[a]}-{sources[b]}")  # fmt: skip
+                    sources.append(
+                        f"2*({sources[a]})-({sources[b]})"
+                        if order > 1
+                        else f"2*{sources[a]}-{sources[b]}"
+                    )
                     orders.append(order)
     table = pd.DataFrame({"location": locations, "order": orders, "source": sources})
     table["kind"] = np.where(table["order"] == 0, "data", "reflection")
@@ -125,16 +129,31 @@ def match_kinks(kinks, candidates: pd.DataFrame) -> pd.DataFrame:
     for kink in kinks:
         distance = np.abs(where - kink)
         best = int(np.argmax(distance <= distance.min() * (1 + 1e-9) + 1e-12))
-        rows.append({"location": kink, "nearest": where[best], "kind": ordered["kind"][best],
-                     "order": int(ordered["order"][best]), "source": ordered["source"][best],
-                     "distance": float(distance[best])})  # fmt: skip
+        rows.append(
+            {
+                "location": kink,
+                "nearest": where[best],
+                "kind": ordered["kind"][best],
+                "order": int(ordered["order"][best]),
+                "source": ordered["source"][best],
+                "distance": float(distance[best]),
+            }
+        )
     columns = ["location", "nearest", "kind", "order", "source", "distance"]
     return pd.DataFrame(rows, columns=columns)
 
 
-def kinks_along_line(predict: Callable, points, *, x0=None, direction=None, t_range=None,
-                     max_order: int = 1, n_grid: int = 20001,
-                     rel_tol: float = 1e-6) -> pd.DataFrame:  # fmt: skip
+def kinks_along_line(
+    predict: Callable,
+    points,
+    *,
+    x0=None,
+    direction=None,
+    t_range=None,
+    max_order: int = 1,
+    n_grid: int = 20001,
+    rel_tol: float = 1e-6,
+) -> pd.DataFrame:
     """Kinks of a trained function along x0 + t u, matched to training points and reflections.
 
     ``predict`` maps (n, d) points to n values (e.g. ``TrainResult.predict``); ``points``
@@ -189,8 +208,9 @@ def weight_angles(trained_W, dictionary_W) -> pd.DataFrame:
     across = np.linalg.norm(trained - projection[:, None] * normal, axis=1)
     along = np.abs(projection)
     angle = np.where(norm > 0, np.degrees(np.arctan2(across, along)), np.nan)
-    return pd.DataFrame({"unit": np.arange(len(trained)), "nearest": nearest,
-                         "angle_deg": angle, "norm": norm})  # fmt: skip
+    return pd.DataFrame(
+        {"unit": np.arange(len(trained)), "nearest": nearest, "angle_deg": angle, "norm": norm}
+    )
 
 
 def symmetry_about(f: Callable, centre: float, lo: float, hi: float, n_grid: int = 2001) -> float:
@@ -210,8 +230,9 @@ def symmetry_about(f: Callable, centre: float, lo: float, hi: float, n_grid: int
     return float(1.0 - np.linalg.norm(right - left) / (np.sqrt(2.0) * spread))
 
 
-def symmetry_score(f: Callable, centres, lo: float, hi: float, min_window: float = 0.25,
-                   n_grid: int = 2001) -> tuple[float, float | None]:  # fmt: skip
+def symmetry_score(
+    f: Callable, centres, lo: float, hi: float, min_window: float = 0.25, n_grid: int = 2001
+) -> tuple[float, float | None]:
     """Best S(c) over centres whose window covers at least ``min_window`` of [lo, hi].
 
     Returns (score, best centre); (nan, None) when no centre qualifies.  The minimum window
@@ -228,8 +249,15 @@ def symmetry_score(f: Callable, centres, lo: float, hi: float, min_window: float
     return best, best_centre
 
 
-def multilevel_symmetry(f: Callable, centres, lo: float, hi: float, levels: int = 2,
-                        min_window: float = 0.25, n_grid: int = 2001) -> pd.DataFrame:  # fmt: skip
+def multilevel_symmetry(
+    f: Callable,
+    centres,
+    lo: float,
+    hi: float,
+    levels: int = 2,
+    min_window: float = 0.25,
+    n_grid: int = 2001,
+) -> pd.DataFrame:
     """Symmetry scores of nested intervals: level 0 is [lo, hi]; each interval with a best
     centre c splits into [lo', c] and [c, hi'] for the next level.
 
@@ -399,8 +427,9 @@ def piecewise_linear(knots, values) -> Callable:
     return f
 
 
-def moved_kink_functions(f: Callable, kinks, x, lo: float, hi: float, count: int,
-                         seed: int = 0, tol: float = 1e-9) -> list[Callable]:  # fmt: skip
+def moved_kink_functions(
+    f: Callable, kinks, x, lo: float, hi: float, count: int, seed: int = 0, tol: float = 1e-9
+) -> list[Callable]:
     """Null functions for a symmetry score: ``f`` with its kinks moved off their places.
 
     The knots are the kinks of f in (lo, hi), the data points and lo, hi, with f's values.
@@ -428,8 +457,9 @@ def moved_kink_functions(f: Callable, kinks, x, lo: float, hi: float, count: int
     return nulls
 
 
-def symmetry_against_null(f: Callable, kinks, x, lo: float, hi: float, count: int = 100,
-                          seed: int = 0, levels: int = 2) -> tuple[float, np.ndarray]:  # fmt: skip
+def symmetry_against_null(
+    f: Callable, kinks, x, lo: float, hi: float, count: int = 100, seed: int = 0, levels: int = 2
+) -> tuple[float, np.ndarray]:
     """Multilevel symmetry score of f and of ``count`` moved-kink null functions.
 
     Centres are the data points and midpoints (``symmetry_centres``), the same for f
@@ -463,8 +493,9 @@ def closer_share(angles, null_angles) -> float:
     return float(np.mean(null_angles < np.median(angles)))
 
 
-def symmetry_row(f: Callable, kinks, x, lo: float, hi: float, count: int = 100,
-                 seed: int = 0) -> dict:  # fmt: skip
+def symmetry_row(
+    f: Callable, kinks, x, lo: float, hi: float, count: int = 100, seed: int = 0
+) -> dict:
     """Score of f, its moved-kink null (median, 5 % and 95 % quantiles) and p-value."""
     score, null = symmetry_against_null(f, kinks, x, lo, hi, count, seed)
     return {
@@ -476,8 +507,9 @@ def symmetry_row(f: Callable, kinks, x, lo: float, hi: float, count: int = 100,
     }
 
 
-def symmetry_control_row(f: Callable, kinks, x, lo: float, hi: float, count: int = 100,
-                         seed: int = 0) -> dict:  # fmt: skip
+def symmetry_control_row(
+    f: Callable, kinks, x, lo: float, hi: float, count: int = 100, seed: int = 0
+) -> dict:
     """The negative control of the symmetry check: one moved-kink null function of f,
     scored exactly like a measurement (its kinks are its knots; a fresh null seed)."""
     control = moved_kink_functions(f, kinks, x, lo, hi, 1, seed)[0]

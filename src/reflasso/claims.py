@@ -84,8 +84,9 @@ def _no_data(claim: str, why: str) -> dict:
 
 
 # ------------------------------------------------------------------ equivalence
-def shifted_dictionary_control(fit, tol: float, shift: float = 0.05, n_random: int = 2000,
-                               seed: int = 0) -> dict:  # fmt: skip
+def shifted_dictionary_control(
+    fit, tol: float, shift: float = 0.05, n_random: int = 2000, seed: int = 0
+) -> dict:
     """Refit the Lasso of ``fit`` over its dictionary with every chain moved by a random
     offset between ``shift``/2 and ``shift`` x the data range (random signs): a perturbed
     dictionary whose kinks miss the data points.  Its solution is certified with the real
@@ -191,8 +192,9 @@ def claim_equivalence(
 
 
 # ------------------------------------------------------------------------ kinks
-def kink_kinds_table(kinks: pd.DataFrame, x: np.ndarray, depth: int, lo: float, hi: float,
-                     seed: int = 0) -> pd.DataFrame:  # fmt: skip
+def kink_kinds_table(
+    kinks: pd.DataFrame, x: np.ndarray, depth: int, lo: float, hi: float, seed: int = 0
+) -> pd.DataFrame:
     """Kinds of the kinks at ``kinks['location']`` (features of one fit of ``depth``) and of
     the control: as many kinks placed uniformly on [lo, hi].
 
@@ -268,9 +270,14 @@ def claim_reflections(kinks: pd.DataFrame) -> dict:
 
 
 # ---------------------------------------------------------------- orthogonality
-def orthogonality_table(weights: Mapping[str, np.ndarray], active_normals: np.ndarray,
-                        planes: np.ndarray, other_planes: np.ndarray, n_random: int = 2000,
-                        seed: int = 0) -> pd.DataFrame:  # fmt: skip
+def orthogonality_table(
+    weights: Mapping[str, np.ndarray],
+    active_normals: np.ndarray,
+    planes: np.ndarray,
+    other_planes: np.ndarray,
+    n_random: int = 2000,
+    seed: int = 0,
+) -> pd.DataFrame:
     """Angles (degrees) of first-layer directions to the nearest normal of each reference.
 
     ``weights`` maps a source name ('trained', 'shuffled') to (k, d) directions.  Nulls
@@ -297,13 +304,15 @@ def orthogonality_table(weights: Mapping[str, np.ndarray], active_normals: np.nd
             continue
         for reference, normals in references.items():
             angles = weight_angles(W, normals)["angle_deg"].to_numpy()
-            rows.append(pd.DataFrame({"source": source, "reference": reference,
-                                      "angle_deg": angles}))  # fmt: skip
+            rows.append(
+                pd.DataFrame({"source": source, "reference": reference, "angle_deg": angles})
+            )
     return pd.concat(rows, ignore_index=True)
 
 
-def sparse_like(W: np.ndarray, count: int, rng: np.random.Generator,
-                rel: float = 1e-2) -> np.ndarray:  # fmt: skip
+def sparse_like(
+    W: np.ndarray, count: int, rng: np.random.Generator, rel: float = 1e-2
+) -> np.ndarray:
     """``count`` random directions, each with the near-zero pattern (entries below ``rel``
     of the row's l1 norm) of a random row of W."""
     W = np.asarray(W, dtype=float)
@@ -344,8 +353,9 @@ def level1_normals(X: np.ndarray) -> np.ndarray:
     return build_dictionary(np.asarray(X, float), 2, "exact").W
 
 
-def _closer_shares(angles: pd.DataFrame, source: str, reference: str,
-                   null: str | None = None) -> pd.Series:  # fmt: skip
+def _closer_shares(
+    angles: pd.DataFrame, source: str, reference: str, null: str | None = None
+) -> pd.Series:
     """Per depth: share of null directions (default: sparsity-matched to the source,
     'null:<source>') closer than the source's median angle."""
     null_source = f"null:{source}" if null is None else null
@@ -359,8 +369,10 @@ def _closer_shares(angles: pd.DataFrame, source: str, reference: str,
 
 def _orthogonality_verdict(active: pd.Series, planes: pd.Series) -> str:
     beats = (active <= SIGNIFICANCE) & (planes <= SIGNIFICANCE)
-    return _verdict(bool(len(beats) and beats.all()),
-                    bool(((active <= SIGNIFICANCE) | (planes <= SIGNIFICANCE)).any()))  # fmt: skip
+    return _verdict(
+        bool(len(beats) and beats.all()),
+        bool(((active <= SIGNIFICANCE) | (planes <= SIGNIFICANCE)).any()),
+    )
 
 
 def _medians(angles, source, reference) -> str:
@@ -500,14 +512,21 @@ def chance_bar(labels) -> float:
     return chance + max(0.05, 2 * float(np.sqrt(chance * (1 - chance) / labels.size)))
 
 
-def shuffled_label_accuracy(data: Mapping[str, np.ndarray], depth: int, beta: float,
-                            n_fit: int, seed: int = 0, **fit_options) -> dict:  # fmt: skip
+def shuffled_label_accuracy(
+    data: Mapping[str, np.ndarray],
+    depth: int,
+    beta: float,
+    n_fit: int,
+    seed: int = 0,
+    **fit_options,
+) -> dict:
     """Test accuracy of the exact Lasso (at ``beta``, on the first ``n_fit`` training rows
     as the real fit) and of the least-squares baseline, both fitted on shuffled training
     labels: the LLM accuracy check's negative control."""
     X, shuffled = np.asarray(data["X"], float), np.random.default_rng(seed).permutation(data["y"])
-    fit = fit_lasso(X[:n_fit], shuffled[:n_fit], depth=depth, beta=beta, n_random=200,
-                    **fit_options)  # fmt: skip
+    fit = fit_lasso(
+        X[:n_fit], shuffled[:n_fit], depth=depth, beta=beta, n_random=200, **fit_options
+    )
     line = least_squares(X, shuffled)
     return {
         "lasso_test": accuracy(data["y_test"], fit.predict(data["X_test"])),
@@ -530,9 +549,16 @@ def _best_lasso(accuracy_summary: pd.DataFrame) -> pd.DataFrame:
     return best.assign(depth=best["model"].str.removeprefix("Lasso L").astype(int))
 
 
-def llm_checks(kinks: pd.DataFrame, accuracy_summary: pd.DataFrame, data: Mapping[str, Mapping],
-               runs: list, lasso: pd.DataFrame, kink_tolerance: float, seed: int = 0,
-               **fit_options) -> tuple[pd.DataFrame, float, pd.DataFrame]:  # fmt: skip
+def llm_checks(
+    kinks: pd.DataFrame,
+    accuracy_summary: pd.DataFrame,
+    data: Mapping[str, Mapping],
+    runs: list,
+    lasso: pd.DataFrame,
+    kink_tolerance: float,
+    seed: int = 0,
+    **fit_options,
+) -> tuple[pd.DataFrame, float, pd.DataFrame]:
     """Inputs of ``claim_llm`` from the llm tables (``reflasso.llm``).
 
     ``kinks``: one row per kink of a 1-D Lasso fit (kind, depth, n_fit and the data set's
@@ -576,11 +602,22 @@ def llm_checks(kinks: pd.DataFrame, accuracy_summary: pd.DataFrame, data: Mappin
             if key != (best.reduction, best.dim, best.n_train, best.depth):
                 continue
             refit = shuffled_label_accuracy(
-                data[run["dataset"]], run["depth"], betas[(run["dataset"], run["depth"])],
-                int(best.n_fit), seed, **fit_options,
-            )  # fmt: skip
-            control.append({"reduction": best.reduction, "dim": best.dim, "split": run["split"],
-                            "depth": run["depth"], **refit})  # fmt: skip
+                data[run["dataset"]],
+                run["depth"],
+                betas[(run["dataset"], run["depth"])],
+                int(best.n_fit),
+                seed,
+                **fit_options,
+            )
+            control.append(
+                {
+                    "reduction": best.reduction,
+                    "dim": best.dim,
+                    "split": run["split"],
+                    "depth": run["depth"],
+                    **refit,
+                }
+            )
     return table, bar, pd.DataFrame(control)
 
 
@@ -594,8 +631,9 @@ def _llm_verdict(share: float, gaps: pd.Series, lasso: pd.Series, bar) -> str:
     return _verdict(good_kinks and competitive, good_kinks or competitive)
 
 
-def claim_llm(kinks: pd.DataFrame, accuracy_summary: pd.DataFrame, bar: float,
-              control: pd.DataFrame) -> dict:  # fmt: skip
+def claim_llm(
+    kinks: pd.DataFrame, accuracy_summary: pd.DataFrame, bar: float, control: pd.DataFrame
+) -> dict:
     """Reflection features and accuracy on LLM embeddings (``reflasso.llm`` tables).
 
     ``kinks``: one row per kink of a 1-D Lasso fit with ``kind`` (text, reflection,

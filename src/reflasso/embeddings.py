@@ -129,14 +129,14 @@ def _load(name: str, folder: Path | None, device: str):
         return SentenceTransformer(str(folder), device=device, local_files_only=True)
     try:  # a copy already in the Hugging Face cache needs no network
         return SentenceTransformer(name, device=device, local_files_only=True)
-    except Exception as cache_error:  # noqa: BLE001 - any failure: try the hub, then explain
+    except Exception as cache_error:  # any failure: try the hub, then explain
         if _offline():
             raise ValueError(
                 _unavailable(name, "offline mode is set (HF_HUB_OFFLINE)")
             ) from cache_error
     try:
         return SentenceTransformer(name, device=device)
-    except Exception as error:  # noqa: BLE001 - no network, unknown name, gated model, ...
+    except Exception as error:  # no network, unknown name, gated model, ...
         raise ValueError(_unavailable(name, f"{type(error).__name__}: {error}")) from error
 
 
@@ -174,7 +174,7 @@ def _hub_snapshot(name: str) -> Path | None:
         from huggingface_hub import snapshot_download
 
         return Path(snapshot_download(name, local_files_only=True))
-    except Exception:  # noqa: BLE001 - e.g. stored by an older sentence-transformers layout
+    except Exception:  # e.g. stored by an older sentence-transformers layout
         return None
 
 

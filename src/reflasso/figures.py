@@ -285,15 +285,32 @@ def depth_symmetry_figure(curves, data, symmetry) -> plt.Figure:
             ax.set_ylabel("f(x)")
         ax = axes[r, -1]
         if len(lasso):
-            ax.fill_between(lasso.index, lasso["null_q05"], lasso["null_q95"], color="tab:gray",
-                            alpha=0.3, label="null: kinks moved (5-95 %)")  # fmt: skip
+            ax.fill_between(
+                lasso.index,
+                lasso["null_q05"],
+                lasso["null_q95"],
+                color="tab:gray",
+                alpha=0.3,
+                label="null: kinks moved (5-95 %)",
+            )
             ax.plot(lasso.index, lasso["symmetry"], "o-", color="black", label="Lasso optimum")
         mine = trained[trained["width"] == width]
         fits = mine["fits"].astype(bool)
-        ax.scatter(mine[fits]["depth"], mine[fits]["symmetry"], color="tab:blue", s=18,
-                   label="trained, fits the data")  # fmt: skip
-        ax.scatter(mine[~fits]["depth"], mine[~fits]["symmetry"], facecolors="none",
-                   edgecolors="tab:blue", s=18, label="trained, does not fit")  # fmt: skip
+        ax.scatter(
+            mine[fits]["depth"],
+            mine[fits]["symmetry"],
+            color="tab:blue",
+            s=18,
+            label="trained, fits the data",
+        )
+        ax.scatter(
+            mine[~fits]["depth"],
+            mine[~fits]["symmetry"],
+            facecolors="none",
+            edgecolors="tab:blue",
+            s=18,
+            label="trained, does not fit",
+        )
         ax.set_ylim(0, 1.02)
         ax.set_xticks(sorted(set(depths) | set(lasso.index)))
         ax.set_xlabel("depth L")
@@ -326,8 +343,11 @@ def orthogonality_figure(angles) -> plt.Figure:
         for c, depth in enumerate(depths):
             ax = axes[r, c]
             for source, (colour, label) in styles.items():
-                mine = angles[(angles["depth"] == depth) & (angles["reference"] == reference)
-                              & (angles["source"] == source)]["angle_deg"]  # fmt: skip
+                mine = angles[
+                    (angles["depth"] == depth)
+                    & (angles["reference"] == reference)
+                    & (angles["source"] == source)
+                ]["angle_deg"]
                 if len(mine):
                     ax.hist(
                         np.clip(mine, bins[0], None),
@@ -433,8 +453,15 @@ def _mark_kinds(ax, kinks: pd.DataFrame) -> None:
     for kind, (marker, colour, text) in KINK_MARKERS.items():
         where = kinks[kinks["kind"] == kind]["position"].drop_duplicates()
         if len(where):
-            ax.scatter(where, np.full(len(where), -1.7), marker=marker, s=30, color=colour,
-                       zorder=6, label=text)  # fmt: skip
+            ax.scatter(
+                where,
+                np.full(len(where), -1.7),
+                marker=marker,
+                s=30,
+                color=colour,
+                zorder=6,
+                label=text,
+            )
 
 
 def llm_learning_curve_figure(runs) -> plt.Figure:
@@ -458,8 +485,16 @@ def llm_learning_curve_figure(runs) -> plt.Figure:
     )
     for model in _model_order(curve["model"]):
         rows = stats.loc[model].reset_index()
-        line = ax.errorbar(rows["n_train"], rows["mean"], yerr=rows["sd"].fillna(0), marker="o",
-                           markersize=4, capsize=2, linewidth=1.1, label=model)  # fmt: skip
+        line = ax.errorbar(
+            rows["n_train"],
+            rows["mean"],
+            yerr=rows["sd"].fillna(0),
+            marker="o",
+            markersize=4,
+            capsize=2,
+            linewidth=1.1,
+            label=model,
+        )
         _mark_subsampled(ax, rows.assign(x=rows["n_train"], y=rows["mean"]), line[0].get_color())
     ax.set_xscale("log")
     sizes = sorted(curve["n_train"].unique())
@@ -475,15 +510,30 @@ def llm_learning_curve_figure(runs) -> plt.Figure:
     settings = sorted(full["setting"].unique())
     offsets = np.linspace(-0.25, 0.25, len(settings)) if len(settings) > 1 else [0.0]
     for offset, setting in zip(offsets, settings, strict=True):
-        stats = full[full["setting"] == setting].groupby("model").agg(
-            mean=("test", "mean"), sd=("test", "std"), n_fit=("n_fit", "max"),
-            n_train=("n_train", "max"))  # fmt: skip
+        stats = (
+            full[full["setting"] == setting]
+            .groupby("model")
+            .agg(
+                mean=("test", "mean"),
+                sd=("test", "std"),
+                n_fit=("n_fit", "max"),
+                n_train=("n_train", "max"),
+            )
+        )
         stats = stats.loc[[m for m in models if m in stats.index]]
         stats["position"] = [models.index(m) + offset for m in stats.index]
-        dots = ax.errorbar(stats["mean"], stats["position"], xerr=stats["sd"].fillna(0), fmt="o",
-                           markersize=4, capsize=2, label=setting)  # fmt: skip
-        _mark_subsampled(ax, stats.rename(columns={"mean": "x", "position": "y"}),
-                         dots[0].get_color())  # fmt: skip
+        dots = ax.errorbar(
+            stats["mean"],
+            stats["position"],
+            xerr=stats["sd"].fillna(0),
+            fmt="o",
+            markersize=4,
+            capsize=2,
+            label=setting,
+        )
+        _mark_subsampled(
+            ax, stats.rename(columns={"mean": "x", "position": "y"}), dots[0].get_color()
+        )
     ax.set_yticks(range(len(models)), models, fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel("test accuracy (mean +- sd over splits)")
@@ -502,8 +552,13 @@ def _mark_subsampled(ax, rows: pd.DataFrame, colour) -> None:
         return
     ax.scatter(sub["x"], sub["y"], s=80, facecolors="none", edgecolors=colour, zorder=6)
     for row in sub.itertuples():
-        ax.annotate(f"fit on {int(row.n_fit)}", (row.x, row.y), fontsize=6, xytext=(5, -9),
-                    textcoords="offset points")  # fmt: skip
+        ax.annotate(
+            f"fit on {int(row.n_fit)}",
+            (row.x, row.y),
+            fontsize=6,
+            xytext=(5, -9),
+            textcoords="offset points",
+        )
 
 
 def _model_order(models) -> list[str]:

@@ -133,8 +133,18 @@ def curve_points(x, num: int = 801, margin: float = 0.05) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------ Lasso
-def fit_cv_lasso(X, y, depth: int, *, max_train: int | None, folds: int, n_betas: int,
-                 ratio: float, seed: int = 0, **fit_options):  # fmt: skip
+def fit_cv_lasso(
+    X,
+    y,
+    depth: int,
+    *,
+    max_train: int | None,
+    folds: int,
+    n_betas: int,
+    ratio: float,
+    seed: int = 0,
+    **fit_options,
+):
     """Exact Lasso with beta chosen by K-fold cross-validated accuracy over ``n_betas``
     values from below beta_max down to ``ratio * beta_max`` (geometric).
 
@@ -218,8 +228,9 @@ def lasso_kinks(fit, x_train, tol: float) -> pd.DataFrame:
     )
 
 
-def texts_near_kinks(kinks: pd.DataFrame, x_train, texts, *, top: int = 5, per_kink: int = 2,
-                     min_gap: float = 0.04) -> pd.DataFrame:  # fmt: skip
+def texts_near_kinks(
+    kinks: pd.DataFrame, x_train, texts, *, top: int = 5, per_kink: int = 2, min_gap: float = 0.04
+) -> pd.DataFrame:
     """The ``per_kink`` training texts nearest to each of the ``top`` largest kinks: what
     the figure writes.  Kinks at one place are merged (their weights add up); a kink
     closer than ``min_gap`` times the data range to a larger chosen one is skipped, so
