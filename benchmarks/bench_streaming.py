@@ -16,19 +16,13 @@ import json
 import time
 
 import numpy as np
+from bench_pricing import problem  # the same data as the structured-pricing benchmark
 
 from reflasso.io import write_json_atomic
 from reflasso.pricing import price
 from reflasso.provenance import provenance
 
 CASES = [(120, 2, 3), (200, 2, 3), (300, 3, 2), (30, 3, 3)]
-
-
-def problem(n: int, d: int, seed: int = 0):
-    rng = np.random.default_rng(seed)
-    X = rng.uniform(-1.0, 1.0, size=(n, d))
-    y = np.sign(X[:, 0]) + 0.3 * rng.normal(size=n)
-    return X, y - y.mean()
 
 
 def time_pass(X, lam, depth: int, device: str) -> tuple[float, float]:

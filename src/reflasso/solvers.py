@@ -4,13 +4,14 @@
 
 - ``solve_clarabel``: the reference convex program, cvxpy with CLARABEL named explicitly
   and tight tolerances.  Needs the whole matrix A; for small dictionaries.
-- ``solve_fast``: a working-set method for large dictionaries.  The intercept is
-  removed exactly by centring A and y.  Each round solves the Lasso on a small set of
-  columns exactly (``solve_active_set``, a primal active-set method warm-started from the previous
-  round; CLARABEL called directly plus a KKT polish when it fails), then checks the duality gap
-  over the whole dictionary and adds the columns that violate dual feasibility most (near-copies
-  skipped). Subproblems are solved exactly rather than by coordinate descent, which stalls at
-  small beta on these correlated columns (docs/lasso.md).
+- ``solve_working_set`` (formerly ``solve_fast``): a working-set method for large
+  dictionaries.  The intercept is removed exactly by centring A and y.  Each round solves
+  the Lasso on a small set of columns exactly (``solve_active_set``, a primal active-set
+  method warm-started from the previous round; CLARABEL called directly plus a KKT
+  polish when it fails), then checks the duality gap over the whole dictionary and adds
+  the columns that violate dual feasibility most (near-copies skipped).  Subproblems are
+  solved exactly rather than by coordinate descent, which stalls at small beta on these
+  correlated columns (docs/lasso.md).
 
 Both return (z, xi); objectives are always recomputed with ``lasso_objective``.
 """
