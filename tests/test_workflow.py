@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -246,10 +247,12 @@ def test_two_clean_runs_give_identical_tables(tiny_run, tmp_path):
 def test_interrupted_training_leaves_no_half_result_and_resumes(tiny_run):
     workdir, _ = tiny_run
     trained = workdir / "results/train/depth_symmetry"
-    targets = sorted(str(p.relative_to(workdir)) for p in trained.rglob("metrics.json"))
-    for target in targets:
-        for output in (workdir / target).parent.iterdir():
-            output.unlink()  # these training jobs must run again
+    runs = len(list(trained.rglob("metrics.json")))
+    jobs = sorted(p for p in trained.glob("*/s*") if p.is_dir())  # a job's output folder
+    assert runs > len(jobs) >= 1  # a job trains several networks
+    for folder in jobs:
+        shutil.rmtree(folder)  # these training jobs must run again
+    targets = [str(folder.relative_to(workdir)) for folder in jobs]
     command = snakemake_command(workdir, *targets, "--cores", "2")
     started = time.time()
     process = subprocess.Popen(
@@ -266,7 +269,7 @@ def test_interrupted_training_leaves_no_half_result_and_resumes(tiny_run):
     process.wait(timeout=30)
 
     finished = list(trained.rglob("metrics.json"))
-    assert len(finished) < len(targets)  # the kill did interrupt the work
+    assert len(finished) < runs  # the kill did interrupt the work
     for metrics in finished:  # whatever exists under a result's name is complete
         json.loads(metrics.read_text())
         assert (metrics.parent / "model.pt").is_file() and (
@@ -275,7 +278,8 @@ def test_interrupted_training_leaves_no_half_result_and_resumes(tiny_run):
 
     snakemake(workdir, "--unlock", check=True)  # a hard kill leaves snakemake's lock behind
     snakemake(workdir, *targets, "--cores", "2", timeout=600, check=True)
-    assert len(list(trained.rglob("metrics.json"))) == len(targets)
+    assert len(list(trained.rglob("metrics.json"))) == runs
+    assert not list((workdir / "results/checkpoints").rglob("*.pt"))  # removed when done
     snakemake(workdir, "--cores", "2", timeout=600, check=True)  # downstream tables, figures
     assert "Nothing to be done" in output_of(snakemake(workdir, "--cores", "2", check=True))
 
@@ -327,20 +331,40 @@ def test_every_file_a_rule_reads_is_a_declared_input(tmp_path):
     ]
     plan = snakemake(tmp_path, "-n", *targets, check=True).stdout
     lasso_files = ["metrics.json", "solution.npz", "meaning.csv"]  # what LassoFit.load reads
-    train_files = ["metrics.json", "history.csv", "model.pt"]  # what TrainResult.load reads
-    for rule, names in [
-        ("analyse_toy1d", lasso_files),
-        ("analyse_depth_symmetry", train_files),
-        ("analyse_planes2d", lasso_files + train_files),
-    ]:
+    for rule in ("analyse_toy1d", "analyse_planes2d"):
         inputs = job_inputs(plan, rule)
-        for name in names:
+        for name in lasso_files:
             assert f"/{name}" in inputs, f"{rule} reads {name} but does not declare it"
+    # networks are read from the training jobs' output folders: every one is declared
+    for rule, experiment in [
+        ("analyse_depth_symmetry", "depth_symmetry"),
+        ("analyse_planes2d", "planes2d"),
+    ]:
+        declared = set(job_inputs(plan, rule).split(", "))
+        written = set(job_outputs(plan, "train", f"experiment={experiment}"))
+        assert written and written <= declared, (rule, written - declared)
     plan = snakemake(tmp_path, "-n", "results/analyse/simulated/curves.csv", check=True).stdout
-    warm = [b for b in plan.split("\n\n") if "rule train:" in b and "init=lasso" in b]
-    assert warm, "no training job starts from a Lasso fit"
+    warm = [
+        job for job in plan_jobs(plan) if "rule train:" in job and "experiment=simulated" in job
+    ]
+    assert warm, "no training job of the simulated experiment (its networks start from a Lasso fit)"
     for job in warm:
         assert all(f"L3-b0.001/{name}" in job for name in lasso_files), job
+
+
+def plan_jobs(plan: str) -> list[str]:
+    """The jobs of a dry run's output, each its text from the line after its time stamp."""
+    return re.split(r"^\[\w{3} \w{3} .*\]$", plan, flags=re.MULTILINE)[1:]
+
+
+def job_outputs(plan: str, rule: str, wildcard: str) -> list[str]:
+    """The outputs of every job of ``rule`` whose wildcards include ``wildcard``."""
+    jobs = [job for job in plan_jobs(plan) if f"rule {rule}:" in job and wildcard in job]
+    return [
+        path
+        for job in jobs
+        for path in re.search(r"^    output: (.*)$", job, re.MULTILINE).group(1).split(", ")
+    ]
 
 
 # ------------------------------------------------------------------ IMDB configuration

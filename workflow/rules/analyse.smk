@@ -39,7 +39,7 @@ rule analyse_toy1d:
 rule analyse_simulated:
     input:
         lasso=lasso_files("simulated"),
-        train=train_files("simulated"),
+        train=train_batches("simulated"),
         data=experiment_data("simulated"),
     output:
         curves="results/analyse/simulated/curves.csv",
@@ -67,7 +67,7 @@ rule analyse_simulated:
 rule analyse_planes2d:
     input:
         lasso=lasso_files("planes2d"),
-        train=train_files("planes2d"),
+        train=train_batches("planes2d"),
         data=experiment_data("planes2d"),
     output:
         grids="results/analyse/planes2d/grids.csv",
@@ -99,7 +99,7 @@ rule analyse_planes2d:
 rule analyse_orthogonality:
     input:
         lasso=lasso_files("orthogonality"),
-        train=train_files("orthogonality"),
+        train=train_batches("orthogonality"),
         data=experiment_data("orthogonality"),
     output:
         angles=report(
@@ -128,7 +128,7 @@ rule analyse_orthogonality:
 rule analyse_depth_symmetry:
     input:
         lasso=lasso_files("depth_symmetry"),
-        train=train_files("depth_symmetry"),
+        train=train_batches("depth_symmetry"),
         data=experiment_data("depth_symmetry"),
     output:
         curves="results/analyse/depth_symmetry/curves.csv",
@@ -161,7 +161,7 @@ rule analyse_llm:
     input:
         lasso=lasso_files("llm"),
         cv=lasso_files("llm", "cv.csv"),
-        train=train_files("llm"),
+        train=train_batches("llm"),
         data=experiment_data("llm"),
         embeddings=embeddings_file(),
     output:
@@ -203,7 +203,7 @@ rule analyse_optimality:
     input:
         lasso=all_lasso_files("metrics.json"),
         reconstruction=all_lasso_files("reconstruction.json"),
-        train=all_train_files("metrics.json"),
+        train=all_train_batches(),
     output:
         lasso="results/analyse/optimality/lasso.csv",
         optimality=report(

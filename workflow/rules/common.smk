@@ -33,15 +33,19 @@ TABLES = [
     "kinks",
     "claims",
 ]
-TRAIN_RUN = "{arch}-L{depth}-w{width}-b{beta}-{init}-s{seed}"
+# One training job trains every network of an experiment on one data set with one seed
+# (a folder, TRAIN_BATCH), a run per subfolder (TRAIN_RUN): far fewer jobs than runs, so
+# torch's start-up is paid once per job; seeds stay separate jobs for a cluster.
+TRAIN_BATCH = "results/train/{experiment}/{dataset}/s{seed}"
+TRAIN_RUN = "{arch}-L{depth}-w{width}-b{beta}-{init}"
 TOY = config["datasets"]
 TEXT = config["text"]
 
 
-# What a Lasso fit / training run folder holds; every file a later rule reads from it
-# is among its declared inputs, so a missing or older file makes Snakemake rebuild it.
+# What a Lasso fit folder holds; every file a later rule reads from it is among its
+# declared inputs, so a missing or older file makes Snakemake rebuild it. (Training
+# jobs write a folder, declared whole: directory() in rule train.)
 LASSO_FIT_FILES = ("metrics.json", "solution.npz", "meaning.csv")
-TRAIN_RUN_FILES = ("metrics.json", "history.csv", "model.pt")
 
 
 def beta_text(beta):
@@ -207,51 +211,81 @@ def train_runs(experiment):
     return [dict(zip(keys, combo)) for combo in values]
 
 
+def run_name(run):
+    return TRAIN_RUN.format(**{**run, "beta": beta_text(run["beta"])})
+
+
 def train_dir(experiment, run):
-    name = TRAIN_RUN.format(**{**run, "beta": beta_text(run["beta"])})
-    return f"results/train/{experiment}/{run['dataset']}/{name}"
+    return f"{TRAIN_BATCH.format(experiment=experiment, **run)}/{run_name(run)}"
 
 
-def train_files(experiment, filenames=TRAIN_RUN_FILES):
-    """The files of every training run of an experiment (by default what TrainResult.load reads)."""
-    names = [filenames] if isinstance(filenames, str) else filenames
-    return [
-        f"{train_dir(experiment, run)}/{name}"
-        for run in train_runs(experiment)
-        for name in names
-    ]
+def train_batches(experiment):
+    """The folders of an experiment's training jobs (each holds its runs' folders)."""
+    runs = train_runs(experiment)
+    return sorted({TRAIN_BATCH.format(experiment=experiment, **run) for run in runs})
 
 
 def all_lasso_files(filename="metrics.json"):
     return sorted({f for e in EXPERIMENTS for f in lasso_files(e, filename)})
 
 
-def all_train_files(filename="metrics.json"):
-    return [f for e in EXPERIMENTS for f in train_files(e, filename)]
+def all_train_batches():
+    return [folder for e in EXPERIMENTS for folder in train_batches(e)]
 
 
 def data_input(wildcards):
     return data_path(wildcards.dataset)
 
 
+def batch_runs(wildcards):
+    """The runs one training job trains: its experiment's sweep at its data set and seed."""
+    return [
+        run
+        for run in train_runs(wildcards.experiment)
+        if run["dataset"] == wildcards.dataset and str(run["seed"]) == wildcards.seed
+    ]
+
+
+def init_dir(run):
+    """The Lasso fit a run with init=lasso starts from (None otherwise)."""
+    if run["init"] != "lasso":
+        return None
+    return lasso_dir(run["dataset"], run["depth"], run["beta"])
+
+
 def init_input(wildcards):
-    """The Lasso fit that initialises a run with init=lasso (none otherwise)."""
-    if wildcards.init != "lasso":
-        return []
-    folder = lasso_dir(wildcards.dataset, wildcards.depth, wildcards.beta)
-    return [f"{folder}/{name}" for name in LASSO_FIT_FILES]
+    """The Lasso fits that initialise the job's runs with init=lasso."""
+    folders = sorted({init_dir(run) for run in batch_runs(wildcards)} - {None})
+    return [f"{folder}/{name}" for folder in folders for name in LASSO_FIT_FILES]
 
 
 def train_params(wildcards):
     return config["experiments"][wildcards.experiment]["train"]
 
 
-def checkpoint_path(wildcards):
-    """Where an interrupted training job resumes from (named by everything it depends on)."""
-    sweep = train_params(wildcards)
-    run = TRAIN_RUN.format(**wildcards)
-    name = f"{run}-e{sweep['epochs']}-lr{beta_text(sweep['lr'])}.pt"
-    return f"results/checkpoints/{wildcards.experiment}/{wildcards.dataset}/{name}"
+def checkpoint_path(experiment, run):
+    """Where an interrupted run resumes from (named by everything it depends on)."""
+    sweep = config["experiments"][experiment]["train"]
+    name = f"{run_name(run)}-e{sweep['epochs']}-lr{beta_text(sweep['lr'])}.pt"
+    return f"results/checkpoints/{experiment}/{run['dataset']}/s{run['seed']}/{name}"
+
+
+def batch_params(wildcards):
+    """What the training script needs of each run of the job."""
+    return [
+        {
+            **run,
+            "name": run_name(run),
+            "init_dir": init_dir(run),
+            "checkpoint": checkpoint_path(wildcards.experiment, run),
+        }
+        for run in batch_runs(wildcards)
+    ]
+
+
+def batch_runtime(wildcards):
+    """Minutes a training job may take (a cluster's time limit): 5 per run, at least 30."""
+    return max(30, 5 * len(batch_runs(wildcards)))
 
 
 def lasso_run_dicts(experiment):

@@ -1,6 +1,8 @@
-# Stage train: Adam on a reflection or standard |.| network, optionally initialised from
-# the Lasso fit of the same data, depth and beta.  A checkpoint outside the outputs lets
-# an interrupted job resume; it is removed when the job completes.
+# Stage train: Adam on reflection or standard |.| networks, optionally initialised from
+# the Lasso fit of the same data, depth and beta. One job trains every run of an
+# experiment on one data set with one seed (folder TRAIN_BATCH, a subfolder per run).
+# Each run's checkpoint lies outside the outputs, so an interrupted job resumes where it
+# stopped (finished runs at once); they are removed when the job completes.
 
 
 rule train:
@@ -8,23 +10,21 @@ rule train:
         data=data_input,
         init=init_input,
     output:
-        metrics=f"results/train/{{experiment}}/{{dataset}}/{TRAIN_RUN}/metrics.json",
-        history=f"results/train/{{experiment}}/{{dataset}}/{TRAIN_RUN}/history.csv",
-        model=f"results/train/{{experiment}}/{{dataset}}/{TRAIN_RUN}/model.pt",
+        directory(TRAIN_BATCH),
     log:
-        f"results/logs/train/{{experiment}}/{{dataset}}/{TRAIN_RUN}.log",
+        "results/logs/train/{experiment}/{dataset}/s{seed}.log",
     benchmark:
-        f"results/benchmarks/train/{{experiment}}/{{dataset}}/{TRAIN_RUN}.tsv"
+        "results/benchmarks/train/{experiment}/{dataset}/s{seed}.tsv"
     conda:
         "../../environment.yml"
     threads: 1
     resources:
         mem_mb=2000,
-        runtime=30,
+        runtime=batch_runtime,
         gpu=1,
     params:
+        runs=batch_params,
         epochs=lambda wildcards: train_params(wildcards)["epochs"],
         lr=lambda wildcards: train_params(wildcards)["lr"],
-        checkpoint=checkpoint_path,
     script:
         "../scripts/train.py"

@@ -1,4 +1,4 @@
-"""Shared start-up of the workflow scripts: logging into the rule's log file, threads.
+"""Shared start-up of the workflow scripts: logging into the rule's log file.
 
 Scripts import it as ``from common import ...``: Snakemake (>= 8.0, as pyproject
 requires) puts the folder of a local script on ``sys.path`` before running it.
@@ -11,7 +11,12 @@ import sys
 
 
 def start(snakemake) -> logging.Logger:
-    """Send logging, warnings, stdout and stderr to the rule's log; cap torch's threads."""
+    """Send logging, warnings, stdout and stderr to the rule's log.
+
+    Threads need no setting here: Snakemake runs a script with OMP_NUM_THREADS (and the
+    BLAS libraries' variables) set to the rule's threads, which torch and numpy obey; not
+    importing torch keeps the jobs that do not use it seconds shorter.
+    """
     handle = open(snakemake.log[0], "w", buffering=1)  # lives as long as the job
     sys.stdout = sys.stderr = handle
     logging.basicConfig(
@@ -21,12 +26,6 @@ def start(snakemake) -> logging.Logger:
         force=True,
     )
     logging.captureWarnings(True)
-    try:
-        import torch
-
-        torch.set_num_threads(max(1, int(snakemake.threads)))
-    except ImportError:  # pragma: no cover - torch is a dependency
-        pass
     log = logging.getLogger(f"workflow.{snakemake.rule}")
     log.info("rule %s, wildcards %s", snakemake.rule, dict(snakemake.wildcards))
     return log

@@ -1,5 +1,6 @@
-"""Rule train: Adam on a deep |.| network; resumes from its checkpoint after an
-interruption and removes the checkpoint once the outputs are written."""
+"""Rule train: Adam on each deep |.| network of one job (a folder per run). A run
+resumes from its checkpoint after an interruption; the checkpoints are removed once
+every run's outputs are written."""
 
 from pathlib import Path
 
@@ -7,45 +8,46 @@ from common import start
 
 log = start(snakemake)
 
-from reflasso import TrainingConfig, train_network
+from reflasso import LassoFit, TrainingConfig, train_network
 from reflasso.io import load_xy
 from reflasso.training import TrainingDiverged
 
-wildcards, params = snakemake.wildcards, snakemake.params
 X, y = load_xy(snakemake.input.data)
-init = None
-if wildcards.init == "lasso":
-    from reflasso import LassoFit
-
-    init = LassoFit.load(Path(snakemake.input.init[0]).parent)
-checkpoint = Path(params.checkpoint)
-resume = checkpoint if checkpoint.exists() else None
-if resume:
-    log.info("resuming from %s", resume)
-config = TrainingConfig(
-    arch=wildcards.arch,
-    depth=int(wildcards.depth),
-    width=int(wildcards.width),
-    beta=float(wildcards.beta),
-    epochs=int(params.epochs),
-    lr=float(params.lr),
-    seed=int(wildcards.seed),
-    device="auto",
-    checkpoint=checkpoint,
-    resume_from=resume,
-)
-try:
-    result = train_network(X, y, config, init=init)
-except TrainingDiverged as error:  # name the config key to change
-    log.error("%s; config key experiments.%s.train.lr", error, wildcards.experiment)
-    raise
-result.save(Path(snakemake.output.metrics).parent)
-checkpoint.unlink(missing_ok=True)
-log.info(
-    "objective %.10g (loss %.6g, penalty %.6g) on %s in %.1f s",
-    result.objective,
-    result.loss,
-    result.penalty,
-    result.device,
-    result.seconds,
-)
+runs, params = snakemake.params.runs, snakemake.params
+output = Path(snakemake.output[0])
+for run in runs:
+    checkpoint = Path(run["checkpoint"])
+    resume = checkpoint if checkpoint.exists() else None
+    if resume:
+        log.info("%s: resuming from %s", run["name"], resume)
+    config = TrainingConfig(
+        arch=run["arch"],
+        depth=int(run["depth"]),
+        width=int(run["width"]),
+        beta=float(run["beta"]),
+        epochs=int(params.epochs),
+        lr=float(params.lr),
+        seed=int(run["seed"]),
+        device="auto",
+        checkpoint=checkpoint,
+        resume_from=resume,
+    )
+    init = LassoFit.load(run["init_dir"]) if run["init_dir"] else None
+    try:
+        result = train_network(X, y, config, init=init)
+    except TrainingDiverged as error:  # name the config key to change
+        experiment = snakemake.wildcards.experiment
+        log.error("%s: %s; config key experiments.%s.train.lr", run["name"], error, experiment)
+        raise
+    result.save(output / run["name"])
+    log.info(
+        "%s: objective %.10g (loss %.6g, penalty %.6g) on %s in %.1f s",
+        run["name"],
+        result.objective,
+        result.loss,
+        result.penalty,
+        result.device,
+        result.seconds,
+    )
+for run in runs:
+    Path(run["checkpoint"]).unlink(missing_ok=True)
