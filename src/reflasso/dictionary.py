@@ -31,7 +31,8 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numba
 import numpy as np
@@ -58,11 +59,14 @@ class DictionaryTooLarge(MemoryError):
     """The requested dictionary would exceed the memory budget (message names options)."""
 
 
-@dataclass
+@dataclass(init=False)
 class Dictionary:
     """Unit chains g_j (rows of W, b1, C) of one depth, with a ``meaning`` row per column.
 
     Build one with ``build_dictionary``; ``evaluate(X)`` is the Lasso's feature matrix.
+    ``meaning`` may be given as a function that builds the table: it is then built on
+    first use (a fit that is never explained or saved does not pay for the table of
+    every column of a large exact dictionary).
     """
 
     depth: int
@@ -70,7 +74,25 @@ class Dictionary:
     b1: np.ndarray  # (p,)
     C: np.ndarray  # (p, depth - 2)
     kind: str
-    meaning: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def __init__(
+        self,
+        depth: int,
+        W: np.ndarray,
+        b1: np.ndarray,
+        C: np.ndarray,
+        kind: str,
+        meaning: pd.DataFrame | Callable[[], pd.DataFrame] | None = None,
+    ):
+        self.depth, self.W, self.b1, self.C, self.kind = depth, W, b1, C, kind
+        self._meaning = pd.DataFrame() if meaning is None else meaning
+
+    @property
+    def meaning(self) -> pd.DataFrame:
+        """One row per column saying where it comes from (see ``_meaning_table``)."""
+        if callable(self._meaning):
+            self._meaning = self._meaning()
+        return self._meaning
 
     @property
     def size(self) -> int:
@@ -190,7 +212,9 @@ def build_dictionary(
     else:
         _closed_form(unit, depth, keeper)
     W, b1, C, info = keeper.result()
-    meaning = _meaning_table(info, kind, unit, depth, first_index, C, keeper.quantum)
+    meaning = functools.partial(
+        _meaning_table, info, kind, unit, depth, first_index, C, keeper.quantum
+    )
     # g(x) = scale * g'((x - center) / scale) with the same w: shift b1, scale b1 and c.
     b1 = scale * b1 - W @ center
     return Dictionary(depth=depth, W=W, b1=b1, C=scale * C, kind=kind, meaning=meaning)

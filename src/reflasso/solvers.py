@@ -18,6 +18,7 @@ Both return (z, xi); objectives are always recomputed with ``lasso_objective``.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 import warnings
@@ -426,13 +427,18 @@ def _triangular_solve(R: np.ndarray, rhs: np.ndarray, transpose: bool = False) -
     (on R.T, which is F-ordered and lower): the active set makes thousands of these
     small solves, and the wrapper's checks cost about 10x the solve itself.
     """
-    from scipy.linalg import LinAlgError
+    x, status = _lapack_trtrs()(R.T, rhs, lower=1, trans=0 if transpose else 1)
+    if status != 0:
+        raise np.linalg.LinAlgError(f"triangular solve failed (LAPACK trtrs info {status})")
+    return x
+
+
+@functools.cache
+def _lapack_trtrs():
+    """scipy's LAPACK dtrtrs, imported once (scipy is imported lazily by this module)."""
     from scipy.linalg.lapack import dtrtrs
 
-    x, status = dtrtrs(R.T, rhs, lower=1, trans=0 if transpose else 1)
-    if status != 0:
-        raise LinAlgError(f"triangular solve failed (LAPACK trtrs info {status})")
-    return x
+    return dtrtrs
 
 
 def _solve_restricted(centred, centred_y, beta, start=None, info=None):
