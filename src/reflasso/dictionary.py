@@ -34,13 +34,12 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from .chains import evaluate_unit_chains
-from .geometry import hyperplane_normal, reflect_point
+from .geometry import generalized_cross_product, hyperplane_normal, reflect_point
 from .io import DataError, check_depth, check_xy
 
 KINDS = ("exact", "closed-form", "sampled")
@@ -276,8 +275,21 @@ class _UniqueColumns:
 
     def keys(self, W: np.ndarray, b1: np.ndarray, C: np.ndarray):
         """128-bit keys (B', 2), sizes (B') and the mask (B) of non-constant columns."""
-        values = evaluate_unit_chains(self.points, W, b1, C)
-        return _column_keys(values, self.hash_weights, self.mix, self.quantum, QUANTUM)
+        v = evaluate_unit_chains(self.points, W, b1, C)
+        v -= v[0]  # before rounding, so that a constant shift cannot move a rounding
+        size = np.abs(v).max(axis=0)
+        varying = size > self.quantum  # constant columns carry nothing (the intercept does)
+        v = v[:, varying]
+        size = size[varying]
+        v *= 1.0 / (QUANTUM * size)
+        np.rint(v, out=v)
+        hashes = v.T @ self.hash_weights
+        first_nonzero = np.argmax(hashes != 0, axis=1)
+        sign = np.sign(hashes[np.arange(len(hashes)), first_nonzero])
+        hashes = (hashes * sign[:, None]).astype(np.int64).view(np.uint64)
+        with np.errstate(over="ignore"):
+            mixed = np.stack([(hashes * m).sum(axis=1) for m in self.mix], axis=1)
+        return mixed, size, varying
 
     def add(self, W: np.ndarray, b1: np.ndarray, C: np.ndarray, info: dict) -> None:
         if len(b1) == 0:
@@ -339,53 +351,6 @@ class _UniqueColumns:
         internal = ("key", "score", "seq", "W", "b1", "C")
         info = {k: v for k, v in part.items() if k not in internal}
         return part["W"], part["b1"], part["C"], info
-
-
-@numba.njit(cache=True, nogil=True)
-def _column_keys(values, hash_weights, mix, quantum, resolution):
-    """The loop of ``_UniqueColumns.keys`` over the columns of ``values`` (n, B).
-
-    Per column: subtract its first entry, size = largest |entry|, skip it when the size
-    is at most ``quantum`` (constant), round entry / (resolution * size) to an integer,
-    hash with the integer ``hash_weights`` (exact float64 sums, in any order), make the
-    first non-zero hash positive and mix the hashes into two 64-bit words (wrapping).
-    """
-    n, count = values.shape
-    hashes = hash_weights.shape[1]
-    varying = np.zeros(count, dtype=np.bool_)
-    sizes = np.empty(count)
-    keys = np.empty((count, 2), dtype=np.uint64)
-    column = np.empty(n)
-    sums = np.empty(hashes)
-    kept = 0
-    for j in range(count):
-        size = 0.0
-        for i in range(n):
-            column[i] = values[i, j] - values[0, j]
-            size = max(size, abs(column[i]))
-        if not size > quantum:
-            continue
-        varying[j] = True
-        factor = 1.0 / (resolution * size)
-        sums[:] = 0.0
-        for i in range(n):
-            level = np.rint(column[i] * factor)
-            if level != 0.0:
-                for h in range(hashes):
-                    sums[h] += level * hash_weights[i, h]
-        sign = 0.0
-        for h in range(hashes):
-            if sums[h] != 0.0:
-                sign = 1.0 if sums[h] > 0 else -1.0
-                break
-        for m in range(2):
-            mixed = np.uint64(0)
-            for h in range(hashes):
-                mixed += np.uint64(np.int64(sums[h] * sign)) * mix[m, h]
-            keys[kept, m] = mixed
-        sizes[kept] = size
-        kept += 1
-    return keys[:kept], sizes[:kept], varying
 
 
 def _concat(parts: list[dict]) -> dict:
@@ -484,98 +449,12 @@ def _null_vectors(
     """
     if rows.shape[1] > 6:  # cofactors of wide systems are slow: one QR per subset
         return _null_vectors_qr(rows, faces, subsets)
-    u, independent = _cofactor_null_vectors(np.ascontiguousarray(rows, dtype=float), subsets)
+    matrices = rows[subsets]
+    u = generalized_cross_product(matrices)
+    # Hadamard: every cofactor is at most the product of the row norms.
+    hadamard = np.prod(np.linalg.norm(matrices, axis=2), axis=1)
+    independent = np.linalg.norm(u, axis=1) > DEPENDENT * hadamard
     return u[independent], subsets[independent]
-
-
-@numba.njit(cache=True, nogil=True)
-def _cofactor_null_vectors(rows, subsets):
-    """Compiled ``geometry.generalized_cross_product`` of each subset's rows (k x (k+1),
-    the same cofactor expansion), and whether the rows are independent: the null
-    vector's norm above DEPENDENT times the Hadamard bound (product of the row norms).
-    One pass per subset instead of a dozen numpy passes over (B, k, k+1) arrays: the
-    enumeration of a small exact dictionary spends most of its time here otherwise."""
-    count, k = subsets.shape
-    size = k + 1
-    u = np.empty((count, size))
-    independent = np.empty(count, dtype=np.bool_)
-    matrix = np.empty((k, size))
-    columns = np.empty(k, dtype=np.int64)
-    for b in range(count):
-        hadamard = 1.0
-        for i in range(k):
-            squares = 0.0
-            for j in range(size):
-                matrix[i, j] = rows[subsets[b, i], j]
-                squares += matrix[i, j] * matrix[i, j]
-            hadamard *= np.sqrt(squares)
-        squares = 0.0
-        for skip in range(size):
-            m = 0
-            for j in range(size):
-                if j != skip:
-                    columns[m] = j
-                    m += 1
-            sign = 1.0 if (k + skip) % 2 == 0 else -1.0  # (-1)^(k + skip)
-            u[b, skip] = _minor_det(matrix, 0, columns, k) * sign
-            squares += u[b, skip] * u[b, skip]
-        independent[b] = np.sqrt(squares) > DEPENDENT * hadamard
-    return u, independent
-
-
-@numba.njit(cache=True, nogil=True)
-def _minor_det(matrix, first_row, columns, size):
-    """Determinant of matrix[first_row:first_row + size, columns[:size]] (size <= 5),
-    expanded as ``geometry._det`` does: closed forms up to 3, then along the first row
-    (written out per size: numba's cache cannot hold recursive functions)."""
-    if size <= 3:
-        return _det_upto3(matrix, first_row, columns, size)
-    total = 0.0
-    rest = np.empty(size - 1, dtype=np.int64)
-    for j in range(size):
-        _without(columns, size, j, rest)
-        if size == 4:
-            minor = _det_upto3(matrix, first_row + 1, rest, 3)
-        else:
-            minor = _det4(matrix, first_row + 1, rest)
-        total += (1.0 if j % 2 == 0 else -1.0) * matrix[first_row, columns[j]] * minor
-    return total
-
-
-@numba.njit(cache=True, nogil=True)
-def _det4(matrix, first_row, columns):
-    total = 0.0
-    rest = np.empty(3, dtype=np.int64)
-    for j in range(4):
-        _without(columns, 4, j, rest)
-        minor = _det_upto3(matrix, first_row + 1, rest, 3)
-        total += (1.0 if j % 2 == 0 else -1.0) * matrix[first_row, columns[j]] * minor
-    return total
-
-
-@numba.njit(cache=True, nogil=True)
-def _without(columns, size, skip, out):
-    m = 0
-    for i in range(size):
-        if i != skip:
-            out[m] = columns[i]
-            m += 1
-
-
-@numba.njit(cache=True, nogil=True)
-def _det_upto3(matrix, r, c, size):
-    if size == 0:
-        return 1.0
-    if size == 1:
-        return matrix[r, c[0]]
-    if size == 2:
-        return matrix[r, c[0]] * matrix[r + 1, c[1]] - matrix[r, c[1]] * matrix[r + 1, c[0]]
-    m0, m1, m2 = matrix[r], matrix[r + 1], matrix[r + 2]
-    return (
-        m0[c[0]] * (m1[c[1]] * m2[c[2]] - m1[c[2]] * m2[c[1]])
-        - m0[c[1]] * (m1[c[0]] * m2[c[2]] - m1[c[2]] * m2[c[0]])
-        + m0[c[2]] * (m1[c[0]] * m2[c[1]] - m1[c[1]] * m2[c[0]])
-    )
 
 
 def _null_vectors_qr(
@@ -614,75 +493,44 @@ def _null_vector_qr(rows, faces, subset, size) -> np.ndarray | None:
 
 
 def _chains_from_vectors(u: np.ndarray, d: int, both_signs: bool, enumerated: bool = True):
-    """Scale null vectors to ||w||_1 = 1 (skipping ||w||_1 ~ 0) and split into chains.
-
-    A negative offset c_l only adds |c_l| to the layer (|h - c_l| = h + |c_l| for
-    h >= 0), i.e. the chain equals one with c_l = 0 and c_(l+1) shifted, plus a
-    constant.  So the sup over all unit chains is the sup over c >= 0, whose vertices
-    are the vertices with c >= 0 (the faces c_l = 0 are rows): the others are skipped.
-    (w, b1, c) and (-w, -b1, c) are the same chain, and the rows are symmetric under
-    this map (it flips s_1), so with ``both_signs`` enumeration finds every such pair
-    of vertices twice: the member whose (w, b1) has a positive projection on a fixed
-    generic direction is kept (ties have probability zero).  A sample need not contain
-    both, so there (``enumerated=False``) the member is flipped instead of dropped.
-    Returns W, b1, C, the index in ``u`` of each chain and its sign (+1 for u, -1 for -u).
-    """
-    u = np.ascontiguousarray(u, dtype=float)
-    direction = _generic_direction(d + 1)
-    out, source, signs = _scaled_vertices(u, d, both_signs, enumerated, direction)
-    return out[:, :d], out[:, d], out[:, d + 1 :], source, signs
-
-
-@numba.njit(cache=True, nogil=True)
-def _scaled_vertices(u, d, both_signs, enumerated, direction):
-    """The loop of ``_chains_from_vectors``: every u first, then every -u, in order."""
-    count, size = u.shape
-    copies = 2 if both_signs else 1
-    out = np.empty((copies * count, size))
-    source = np.empty(copies * count, dtype=np.int64)
-    signs = np.empty(copies * count, dtype=np.int8)
-    vector = np.empty(size)
-    kept = 0
-    for copy in range(copies):
-        for i in range(count):
-            w_norm, squares = 0.0, 0.0
-            for j in range(size):
-                squares += u[i, j] * u[i, j]
-                if j < d:
-                    w_norm += abs(u[i, j])
-            if not w_norm > DEPENDENT * np.sqrt(squares):
-                continue
-            largest = 1.0
-            for j in range(size):
-                vector[j] = u[i, j] / w_norm
-                if j >= d:
-                    largest = max(largest, abs(vector[j]))
-                if copy == 1:
-                    vector[j] = -vector[j]
-            keep = True
-            for j in range(d + 1, size):
-                keep = keep and vector[j] >= -DEPENDENT * largest
-            if both_signs:
-                projection = 0.0
-                for j in range(d + 1):
-                    projection += vector[j] * direction[j]
-                if enumerated:
-                    keep = keep and projection > 0
-                elif not projection > 0:
-                    for j in range(d + 1):
-                        vector[j] = -vector[j]
-            if keep:
-                for j in range(size):
-                    out[kept, j] = max(vector[j], 0.0) if j > d else vector[j]
-                source[kept] = i
-                signs[kept] = 1 if copy == 0 else -1
-                kept += 1
-    return out[:kept], source[:kept], signs[:kept]
+    """Scale null vectors to ||w||_1 = 1 (skipping ||w||_1 ~ 0) and split into chains."""
+    w_norm = np.abs(u[:, :d]).sum(axis=1)
+    usable = w_norm > DEPENDENT * np.linalg.norm(u, axis=1)
+    u = u[usable] / w_norm[usable, None]
+    signs = np.ones(len(u), dtype=np.int8)
+    index = np.arange(len(u))
+    if both_signs:
+        u = np.concatenate([u, -u])
+        signs = np.concatenate([signs, -signs])
+        index = np.concatenate([index, index])
+    # A negative offset c_l only adds |c_l| to the layer (|h - c_l| = h + |c_l| for
+    # h >= 0), i.e. the chain equals one with c_l = 0 and c_(l+1) shifted, plus a
+    # constant.  So the sup over all unit chains is the sup over c >= 0, whose
+    # vertices are the vertices with c >= 0 (the faces c_l = 0 are rows).
+    rounding = DEPENDENT * np.maximum(1.0, np.abs(u[:, d:]).max(axis=1, initial=0.0))
+    keep = np.all(u[:, d + 1 :] >= -rounding[:, None], axis=1)
+    if both_signs:
+        # (w, b1, c) and (-w, -b1, c) are the same chain, and the rows are symmetric
+        # under this map (it flips s_1), so enumeration finds every such pair of
+        # vertices twice: keep the member whose (w, b1) has a positive projection on a
+        # fixed generic direction (ties have probability zero).  A sample need not
+        # contain both, so there the member is flipped instead of dropped.
+        positive = u[:, : d + 1] @ _generic_direction(d + 1) > 0
+        if enumerated:
+            keep &= positive
+        else:
+            u[~positive, : d + 1] *= -1.0
+    u, signs, index = u[keep], signs[keep], index[keep]
+    np.maximum(u[:, d + 1 :], 0.0, out=u[:, d + 1 :])
+    return u[:, :d], u[:, d], u[:, d + 1 :], np.flatnonzero(usable)[index], signs
 
 
 @functools.cache
 def _generic_direction(size: int) -> np.ndarray:
-    return np.random.default_rng(2024).standard_normal(size)
+    """A fixed generic direction (computed once per size; read-only: it is shared)."""
+    direction = np.random.default_rng(2024).standard_normal(size)
+    direction.setflags(write=False)
+    return direction
 
 
 def _enumerate_vertices(points: np.ndarray, depth: int, keeper: _UniqueColumns) -> None:
