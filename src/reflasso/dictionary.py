@@ -279,8 +279,8 @@ class _UniqueColumns:
         v -= v[0]  # before rounding, so that a constant shift cannot move a rounding
         size = np.abs(v).max(axis=0)
         varying = size > self.quantum  # constant columns carry nothing (the intercept does)
-        v = v[:, varying]
-        size = size[varying]
+        if not varying.all():  # (a copy: skipped when every column varies)
+            v, size = v[:, varying], size[varying]
         v *= 1.0 / (QUANTUM * size)
         np.rint(v, out=v)
         hashes = v.T @ self.hash_weights
@@ -493,36 +493,45 @@ def _null_vector_qr(rows, faces, subset, size) -> np.ndarray | None:
 
 
 def _chains_from_vectors(u: np.ndarray, d: int, both_signs: bool, enumerated: bool = True):
-    """Scale null vectors to ||w||_1 = 1 (skipping ||w||_1 ~ 0) and split into chains."""
+    """Scale null vectors to ||w||_1 = 1 (skipping ||w||_1 ~ 0) and split into chains.
+
+    With ``both_signs`` every u stands for two vertices, u and -u; the chains of all
+    u come first, then those of all -u (the order is the discovery order).
+    """
     w_norm = np.abs(u[:, :d]).sum(axis=1)
     usable = w_norm > DEPENDENT * np.linalg.norm(u, axis=1)
     u = u[usable] / w_norm[usable, None]
-    signs = np.ones(len(u), dtype=np.int8)
-    index = np.arange(len(u))
-    if both_signs:
-        u = np.concatenate([u, -u])
-        signs = np.concatenate([signs, -signs])
-        index = np.concatenate([index, index])
+    source = np.flatnonzero(usable)
     # A negative offset c_l only adds |c_l| to the layer (|h - c_l| = h + |c_l| for
     # h >= 0), i.e. the chain equals one with c_l = 0 and c_(l+1) shifted, plus a
     # constant.  So the sup over all unit chains is the sup over c >= 0, whose
-    # vertices are the vertices with c >= 0 (the faces c_l = 0 are rows).
+    # vertices are the vertices with c >= 0 (the faces c_l = 0 are rows).  The test
+    # on -u is the same test on u with the inequality reversed (no copy of u).
     rounding = DEPENDENT * np.maximum(1.0, np.abs(u[:, d:]).max(axis=1, initial=0.0))
-    keep = np.all(u[:, d + 1 :] >= -rounding[:, None], axis=1)
+    offsets = u[:, d + 1 :]
+    keep = [np.all(offsets >= -rounding[:, None], axis=1)]
     if both_signs:
+        keep.append(np.all(offsets <= rounding[:, None], axis=1))
         # (w, b1, c) and (-w, -b1, c) are the same chain, and the rows are symmetric
         # under this map (it flips s_1), so enumeration finds every such pair of
         # vertices twice: keep the member whose (w, b1) has a positive projection on a
         # fixed generic direction (ties have probability zero).  A sample need not
         # contain both, so there the member is flipped instead of dropped.
-        positive = u[:, : d + 1] @ _generic_direction(d + 1) > 0
-        if enumerated:
-            keep &= positive
-        else:
-            u[~positive, : d + 1] *= -1.0
-    u, signs, index = u[keep], signs[keep], index[keep]
+        projection = u[:, : d + 1] @ _generic_direction(d + 1)
+        positive = [projection > 0, projection < 0]  # for u and for -u
+    chains, sources, signs = [], [], []
+    for copy, sign in enumerate((1, -1)[: len(keep)]):
+        if both_signs and enumerated:
+            keep[copy] &= positive[copy]
+        chosen = sign * u[keep[copy]]
+        if both_signs and not enumerated:
+            chosen[~positive[copy][keep[copy]], : d + 1] *= -1.0
+        chains.append(chosen)
+        sources.append(source[keep[copy]])
+        signs.append(np.full(len(chosen), sign, dtype=np.int8))
+    u, source, signs = np.concatenate(chains), np.concatenate(sources), np.concatenate(signs)
     np.maximum(u[:, d + 1 :], 0.0, out=u[:, d + 1 :])
-    return u[:, :d], u[:, d], u[:, d + 1 :], np.flatnonzero(usable)[index], signs
+    return u[:, :d], u[:, d], u[:, d + 1 :], source, signs
 
 
 @functools.cache
