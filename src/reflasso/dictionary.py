@@ -449,10 +449,9 @@ def _null_vectors(
     """
     if rows.shape[1] > 6:  # cofactors of wide systems are slow: one QR per subset
         return _null_vectors_qr(rows, faces, subsets)
-    matrices = rows[subsets]
-    u = generalized_cross_product(matrices)
+    u = generalized_cross_product(rows[subsets])
     # Hadamard: every cofactor is at most the product of the row norms.
-    hadamard = np.prod(np.linalg.norm(matrices, axis=2), axis=1)
+    hadamard = np.prod(np.linalg.norm(rows, axis=1)[subsets], axis=1)
     independent = np.linalg.norm(u, axis=1) > DEPENDENT * hadamard
     return u[independent], subsets[independent]
 
