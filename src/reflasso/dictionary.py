@@ -318,8 +318,12 @@ class _UniqueColumns:
         if self.pending > max(4 * self.compacted, PENDING_CHUNKS * self.chunk_size()):
             self._compact()
 
-    def _compact(self) -> None:
-        merged = _first_per_key(_concat(self.parts))
+    def _compact(self, in_discovery_order: bool = False) -> None:
+        merged = _concat(self.parts) if len(self.parts) > 1 else self.parts[0]
+        chosen = _first_per_key(merged)
+        if in_discovery_order:
+            chosen = chosen[np.argsort(merged["seq"][chosen])]
+        merged = {name: value[chosen] for name, value in merged.items()}
         self.parts = [merged]
         self.compacted = self.pending = len(merged["b1"])
         nbytes = self.compacted * self.bytes_per_column
@@ -344,10 +348,8 @@ class _UniqueColumns:
     def result(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
         if not self.parts:
             raise DataError(f"{self.what}: no non-constant feature found")
-        self._compact()
+        self._compact(in_discovery_order=True)  # deterministic: order of discovery
         part = self.parts[0]
-        order = np.argsort(part["seq"])  # deterministic: order of discovery
-        part = {name: value[order] for name, value in part.items()}
         internal = ("key", "score", "seq", "W", "b1", "C")
         info = {k: v for k, v in part.items() if k not in internal}
         return part["W"], part["b1"], part["C"], info
@@ -357,8 +359,8 @@ def _concat(parts: list[dict]) -> dict:
     return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
 
 
-def _first_per_key(part: dict) -> dict:
-    """Keep, for each hash key, the candidate with the lowest score."""
+def _first_per_key(part: dict) -> np.ndarray:
+    """Indices of the candidates to keep: for each hash key, the lowest score."""
     key = part["key"]
     # Sorting on the first 64 bits suffices to group equal keys (a collision of
     # distinct columns there only leaves a harmless duplicate); both halves are compared.
@@ -366,8 +368,7 @@ def _first_per_key(part: dict) -> dict:
     key = key[order]
     first = np.ones(len(order), dtype=bool)
     first[1:] = (key[1:, 0] != key[:-1, 0]) | (key[1:, 1] != key[:-1, 1])
-    chosen = order[first]
-    return {name: value[chosen] for name, value in part.items()}
+    return order[first]
 
 
 # -------------------------------------------------------- exact: vertex enumeration
