@@ -30,6 +30,19 @@ def test_cross_product_is_the_determinant_functional(d):
     np.testing.assert_allclose(np.linalg.norm(u, axis=1), wedge_magnitude(V), rtol=TOL)
 
 
+def test_three_rows_share_minors_without_changing_a_bit():
+    """d = 4 takes the shared-minor path; it must give exactly the per-minor expansion
+    (same products, same order), because exact dictionaries hash rounded columns built
+    from these null vectors: no tolerance."""
+    from reflasso.geometry import _det
+
+    rng = np.random.default_rng(4)
+    V = rng.standard_normal((500, 3, 4)) * rng.uniform(1e-3, 1e3, size=(500, 1, 1))
+    columns = np.arange(4)
+    expanded = np.stack([_det(V[..., columns != i]) for i in range(4)], axis=-1)
+    np.testing.assert_array_equal(generalized_cross_product(V), expanded * (-1.0) ** (3 + columns))
+
+
 def test_cross_product_known_cases():
     e1, e2, e3 = np.eye(3)
     np.testing.assert_array_equal(generalized_cross_product(np.array([e1, e2])), e3)

@@ -28,9 +28,11 @@ Columns are reduced without changing the Lasso optimum (docs/dictionaries.md):
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -47,17 +49,23 @@ QUANTUM = 1e-9  # columns equal to this fraction of their own range are duplicat
 DEPENDENT = 1e-10  # |null vector| below this times the Hadamard bound: rows dependent
 WORK_BYTES = 8e6  # working memory of one chunk of candidates (cache-sized: faster)
 ENUMERATION_SLACK = 8.0  # candidates per kept column allowed before enumerating
+#: Candidates wait uncompacted until there are 4x the kept ones, or at least this many
+#: chunks: each compaction sorts everything kept (small dictionaries: one at the end).
+PENDING_CHUNKS = 64
 
 
 class DictionaryTooLarge(MemoryError):
     """The requested dictionary would exceed the memory budget (message names options)."""
 
 
-@dataclass
+@dataclass(init=False)
 class Dictionary:
     """Unit chains g_j (rows of W, b1, C) of one depth, with a ``meaning`` row per column.
 
     Build one with ``build_dictionary``; ``evaluate(X)`` is the Lasso's feature matrix.
+    ``meaning`` may be given as a function that builds the table: it is then built on
+    first use (a fit that is never explained or saved does not pay for the table of
+    every column of a large exact dictionary).
     """
 
     depth: int
@@ -65,7 +73,25 @@ class Dictionary:
     b1: np.ndarray  # (p,)
     C: np.ndarray  # (p, depth - 2)
     kind: str
-    meaning: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def __init__(
+        self,
+        depth: int,
+        W: np.ndarray,
+        b1: np.ndarray,
+        C: np.ndarray,
+        kind: str,
+        meaning: pd.DataFrame | Callable[[], pd.DataFrame] | None = None,
+    ):
+        self.depth, self.W, self.b1, self.C, self.kind = depth, W, b1, C, kind
+        self._meaning = pd.DataFrame() if meaning is None else meaning
+
+    @property
+    def meaning(self) -> pd.DataFrame:
+        """One row per column saying where it comes from (see ``_meaning_table``)."""
+        if callable(self._meaning):
+            self._meaning = self._meaning()
+        return self._meaning
 
     @property
     def size(self) -> int:
@@ -185,7 +211,9 @@ def build_dictionary(
     else:
         _closed_form(unit, depth, keeper)
     W, b1, C, info = keeper.result()
-    meaning = _meaning_table(info, kind, unit, depth, first_index, C, keeper.quantum)
+    meaning = functools.partial(
+        _meaning_table, info, kind, unit, depth, first_index, C, keeper.quantum
+    )
     # g(x) = scale * g'((x - center) / scale) with the same w: shift b1, scale b1 and c.
     b1 = scale * b1 - W @ center
     return Dictionary(depth=depth, W=W, b1=b1, C=scale * C, kind=kind, meaning=meaning)
@@ -251,8 +279,8 @@ class _UniqueColumns:
         v -= v[0]  # before rounding, so that a constant shift cannot move a rounding
         size = np.abs(v).max(axis=0)
         varying = size > self.quantum  # constant columns carry nothing (the intercept does)
-        v = v[:, varying]
-        size = size[varying]
+        if not varying.all():  # (a copy: skipped when every column varies)
+            v, size = v[:, varying], size[varying]
         v *= 1.0 / (QUANTUM * size)
         np.rint(v, out=v)
         hashes = v.T @ self.hash_weights
@@ -283,13 +311,19 @@ class _UniqueColumns:
             "C": C_kept,
             **{name: value[keep] for name, value in info.items()},
         }
-        self.parts.append(_first_per_key(part))
-        self.pending += len(self.parts[-1]["b1"])
-        if self.pending > max(4 * self.compacted, 4 * self.chunk_size()):
+        # de-duplicated at compaction only: per chunk, sorting would cost more than it
+        # saves (most candidates of one chunk are distinct columns)
+        self.parts.append(part)
+        self.pending += len(part["b1"])
+        if self.pending > max(4 * self.compacted, PENDING_CHUNKS * self.chunk_size()):
             self._compact()
 
-    def _compact(self) -> None:
-        merged = _first_per_key(_concat(self.parts))
+    def _compact(self, in_discovery_order: bool = False) -> None:
+        merged = _concat(self.parts) if len(self.parts) > 1 else self.parts[0]
+        chosen = _first_per_key(merged)
+        if in_discovery_order:
+            chosen = chosen[np.argsort(merged["seq"][chosen])]
+        merged = {name: value[chosen] for name, value in merged.items()}
         self.parts = [merged]
         self.compacted = self.pending = len(merged["b1"])
         nbytes = self.compacted * self.bytes_per_column
@@ -314,10 +348,8 @@ class _UniqueColumns:
     def result(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
         if not self.parts:
             raise DataError(f"{self.what}: no non-constant feature found")
-        self._compact()
+        self._compact(in_discovery_order=True)  # deterministic: order of discovery
         part = self.parts[0]
-        order = np.argsort(part["seq"])  # deterministic: order of discovery
-        part = {name: value[order] for name, value in part.items()}
         internal = ("key", "score", "seq", "W", "b1", "C")
         info = {k: v for k, v in part.items() if k not in internal}
         return part["W"], part["b1"], part["C"], info
@@ -327,8 +359,8 @@ def _concat(parts: list[dict]) -> dict:
     return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
 
 
-def _first_per_key(part: dict) -> dict:
-    """Keep, for each hash key, the candidate with the lowest score."""
+def _first_per_key(part: dict) -> np.ndarray:
+    """Indices of the candidates to keep: for each hash key, the lowest score."""
     key = part["key"]
     # Sorting on the first 64 bits suffices to group equal keys (a collision of
     # distinct columns there only leaves a harmless duplicate); both halves are compared.
@@ -336,8 +368,7 @@ def _first_per_key(part: dict) -> dict:
     key = key[order]
     first = np.ones(len(order), dtype=bool)
     first[1:] = (key[1:, 0] != key[:-1, 0]) | (key[1:, 1] != key[:-1, 1])
-    chosen = order[first]
-    return {name: value[chosen] for name, value in part.items()}
+    return order[first]
 
 
 # -------------------------------------------------------- exact: vertex enumeration
@@ -419,10 +450,9 @@ def _null_vectors(
     """
     if rows.shape[1] > 6:  # cofactors of wide systems are slow: one QR per subset
         return _null_vectors_qr(rows, faces, subsets)
-    matrices = rows[subsets]
-    u = generalized_cross_product(matrices)
+    u = generalized_cross_product(rows[subsets])
     # Hadamard: every cofactor is at most the product of the row norms.
-    hadamard = np.prod(np.linalg.norm(matrices, axis=2), axis=1)
+    hadamard = np.prod(np.linalg.norm(rows, axis=1)[subsets], axis=1)
     independent = np.linalg.norm(u, axis=1) > DEPENDENT * hadamard
     return u[independent], subsets[independent]
 
@@ -463,40 +493,53 @@ def _null_vector_qr(rows, faces, subset, size) -> np.ndarray | None:
 
 
 def _chains_from_vectors(u: np.ndarray, d: int, both_signs: bool, enumerated: bool = True):
-    """Scale null vectors to ||w||_1 = 1 (skipping ||w||_1 ~ 0) and split into chains."""
+    """Scale null vectors to ||w||_1 = 1 (skipping ||w||_1 ~ 0) and split into chains.
+
+    With ``both_signs`` every u stands for two vertices, u and -u; the chains of all
+    u come first, then those of all -u (the order is the discovery order).
+    """
     w_norm = np.abs(u[:, :d]).sum(axis=1)
     usable = w_norm > DEPENDENT * np.linalg.norm(u, axis=1)
     u = u[usable] / w_norm[usable, None]
-    signs = np.ones(len(u), dtype=np.int8)
-    index = np.arange(len(u))
-    if both_signs:
-        u = np.concatenate([u, -u])
-        signs = np.concatenate([signs, -signs])
-        index = np.concatenate([index, index])
+    source = np.flatnonzero(usable)
     # A negative offset c_l only adds |c_l| to the layer (|h - c_l| = h + |c_l| for
     # h >= 0), i.e. the chain equals one with c_l = 0 and c_(l+1) shifted, plus a
     # constant.  So the sup over all unit chains is the sup over c >= 0, whose
-    # vertices are the vertices with c >= 0 (the faces c_l = 0 are rows).
+    # vertices are the vertices with c >= 0 (the faces c_l = 0 are rows).  The test
+    # on -u is the same test on u with the inequality reversed (no copy of u).
     rounding = DEPENDENT * np.maximum(1.0, np.abs(u[:, d:]).max(axis=1, initial=0.0))
-    keep = np.all(u[:, d + 1 :] >= -rounding[:, None], axis=1)
+    offsets = u[:, d + 1 :]
+    keep = [np.all(offsets >= -rounding[:, None], axis=1)]
     if both_signs:
+        keep.append(np.all(offsets <= rounding[:, None], axis=1))
         # (w, b1, c) and (-w, -b1, c) are the same chain, and the rows are symmetric
         # under this map (it flips s_1), so enumeration finds every such pair of
         # vertices twice: keep the member whose (w, b1) has a positive projection on a
         # fixed generic direction (ties have probability zero).  A sample need not
         # contain both, so there the member is flipped instead of dropped.
-        positive = u[:, : d + 1] @ _generic_direction(d + 1) > 0
-        if enumerated:
-            keep &= positive
-        else:
-            u[~positive, : d + 1] *= -1.0
-    u, signs, index = u[keep], signs[keep], index[keep]
+        projection = u[:, : d + 1] @ _generic_direction(d + 1)
+        positive = [projection > 0, projection < 0]  # for u and for -u
+    chains, sources, signs = [], [], []
+    for copy, sign in enumerate((1, -1)[: len(keep)]):
+        if both_signs and enumerated:
+            keep[copy] &= positive[copy]
+        chosen = sign * u[keep[copy]]
+        if both_signs and not enumerated:
+            chosen[~positive[copy][keep[copy]], : d + 1] *= -1.0
+        chains.append(chosen)
+        sources.append(source[keep[copy]])
+        signs.append(np.full(len(chosen), sign, dtype=np.int8))
+    u, source, signs = np.concatenate(chains), np.concatenate(sources), np.concatenate(signs)
     np.maximum(u[:, d + 1 :], 0.0, out=u[:, d + 1 :])
-    return u[:, :d], u[:, d], u[:, d + 1 :], np.flatnonzero(usable)[index], signs
+    return u[:, :d], u[:, d], u[:, d + 1 :], source, signs
 
 
+@functools.cache
 def _generic_direction(size: int) -> np.ndarray:
-    return np.random.default_rng(2024).standard_normal(size)
+    """A fixed generic direction (computed once per size; read-only: it is shared)."""
+    direction = np.random.default_rng(2024).standard_normal(size)
+    direction.setflags(write=False)
+    return direction
 
 
 def _enumerate_vertices(points: np.ndarray, depth: int, keeper: _UniqueColumns) -> None:

@@ -18,6 +18,7 @@ Both return (z, xi); objectives are always recomputed with ``lasso_objective``.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 import warnings
@@ -299,8 +300,6 @@ def solve_active_set(centred, centred_y, beta, start=None, *, max_iter=None, tol
     ``_solve_restricted`` checks the result with ``kkt_violation`` and falls back to
     the interior point.
     """
-    from scipy.linalg import solve_triangular
-
     A, y = np.asarray(centred, float), np.asarray(centred_y, float)
     n, k = A.shape
     max_iter = max_iter or 100 + 2 * k
@@ -312,11 +311,11 @@ def solve_active_set(centred, centred_y, beta, start=None, *, max_iter=None, tol
         """(R extended by column j or None, w, ||A_j - A_S w||^2) with A_S w the
         projection of A_j on the support's span; w only when A_j is nearly in it."""
         cross = A[:, support].T @ A[:, j]
-        part = solve_triangular(R, cross, trans="T") if support else cross
+        part = _triangular_solve(R, cross, transpose=True) if support else cross
         rest = norms[j] - part @ part
         w = None
         if rest <= DEPENDENT_SHARE * norms[j]:
-            w = solve_triangular(R, part) if support else part
+            w = _triangular_solve(R, part) if support else part
         if rest <= 0:
             return None, w, 0.0
         m = len(support)
@@ -342,7 +341,7 @@ def solve_active_set(centred, centred_y, beta, start=None, *, max_iter=None, tol
         u = np.zeros(len(support))
         for _ in range(3):
             misfit = block.T @ (y - block @ u) - beta * s
-            u += solve_triangular(R, solve_triangular(R, misfit, trans="T"))
+            u += _triangular_solve(R, _triangular_solve(R, misfit, transpose=True))
         return u
 
     if start is not None:
@@ -419,6 +418,27 @@ def solve_active_set(centred, centred_y, beta, start=None, *, max_iter=None, tol
         support.append(j)
         added = j
     return None  # the iteration cap
+
+
+def _triangular_solve(R: np.ndarray, rhs: np.ndarray, transpose: bool = False) -> np.ndarray:
+    """R^-1 rhs (R^-T rhs with ``transpose``) for an upper triangular C-ordered R.
+
+    LAPACK's trtrs called directly, exactly as scipy.linalg.solve_triangular calls it
+    (on R.T, which is F-ordered and lower): the active set makes thousands of these
+    small solves, and the wrapper's checks cost about 10x the solve itself.
+    """
+    x, status = _lapack_trtrs()(R.T, rhs, lower=1, trans=0 if transpose else 1)
+    if status != 0:
+        raise np.linalg.LinAlgError(f"triangular solve failed (LAPACK trtrs info {status})")
+    return x
+
+
+@functools.cache
+def _lapack_trtrs():
+    """scipy's LAPACK dtrtrs, imported once (scipy is imported lazily by this module)."""
+    from scipy.linalg.lapack import dtrtrs
+
+    return dtrtrs
 
 
 def _solve_restricted(centred, centred_y, beta, start=None, info=None):
