@@ -30,17 +30,22 @@ def test_cross_product_is_the_determinant_functional(d):
     np.testing.assert_allclose(np.linalg.norm(u, axis=1), wedge_magnitude(V), rtol=TOL)
 
 
-def test_three_rows_share_minors_without_changing_a_bit():
-    """d = 4 takes the shared-minor path; it must give exactly the per-minor expansion
-    (same products, same order), because exact dictionaries hash rounded columns built
-    from these null vectors: no tolerance."""
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 5])
+def test_shared_minors_change_no_bit(k):
+    """The minors are built once per column set; they must equal the per-minor
+    expansion (same products, same order) exactly, because exact dictionaries hash
+    rounded columns built from these null vectors: no tolerance."""
     from reflasso.geometry import _det
 
-    rng = np.random.default_rng(4)
-    V = rng.standard_normal((500, 3, 4)) * rng.uniform(1e-3, 1e3, size=(500, 1, 1))
-    columns = np.arange(4)
-    expanded = np.stack([_det(V[..., columns != i]) for i in range(4)], axis=-1)
-    np.testing.assert_array_equal(generalized_cross_product(V), expanded * (-1.0) ** (3 + columns))
+    rng = np.random.default_rng(k)
+    V = rng.standard_normal((500, k, k + 1)) * rng.uniform(1e-3, 1e3, size=(500, 1, 1))
+    V[:50, -1] = V[:50, 0]  # dependent rows: minors of exactly zero, signs of zero
+    columns = np.arange(k + 1)
+    expanded = np.stack([_det(V[..., columns != i]) for i in range(k + 1)], axis=-1)
+    expected = expanded * (-1.0) ** (k + columns)
+    shared = generalized_cross_product(V)
+    np.testing.assert_array_equal(shared, expected)
+    assert np.array_equal(np.signbit(shared), np.signbit(expected))
 
 
 def test_cross_product_known_cases():

@@ -8,6 +8,8 @@ cross product, the Hodge dual *(v_1 ^ ... ^ v_(d-1)), whose coordinates are sign
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 
@@ -27,8 +29,8 @@ def generalized_cross_product(vectors: np.ndarray) -> np.ndarray:
     if d == 1:
         return np.ones(vectors.shape[:-2] + (1,))
     columns = np.arange(d)
-    if k == 3:
-        minors = _minors_of_three_rows(vectors)
+    if k <= 5:
+        minors = _leave_one_out_minors(vectors)
     else:
         minors = np.stack([_det(vectors[..., columns != i]) for i in range(d)], axis=-1)
     # Expanding det([V; x]) along its last row gives the cofactor signs (-1)^(k + i).
@@ -36,24 +38,44 @@ def generalized_cross_product(vectors: np.ndarray) -> np.ndarray:
     return minors * signs
 
 
-def _minors_of_three_rows(vectors: np.ndarray) -> np.ndarray:
-    """The four 3 x 3 minors of (..., 3, 4) matrices (column i left out in minor i),
-    each expanded along its first row exactly as ``_det`` does, but sharing the six
-    2 x 2 minors of the last two rows among them (the same numbers, fewer passes: the
-    exact dictionaries of d + L = 5 evaluate millions of these)."""
-    first, second, third = vectors[..., 0, :], vectors[..., 1, :], vectors[..., 2, :]
-    pair = {
-        (a, b): second[..., a] * third[..., b] - second[..., b] * third[..., a]
-        for a in range(4)
-        for b in range(a + 1, 4)
-    }
-    minors = []
-    for left_out in range(4):
-        a, b, c = (j for j in range(4) if j != left_out)
-        minors.append(
-            first[..., a] * pair[b, c] - first[..., b] * pair[a, c] + first[..., c] * pair[a, b]
-        )
-    return np.stack(minors, axis=-1)
+def _leave_one_out_minors(vectors: np.ndarray) -> np.ndarray:
+    """The d minors of (..., k, d = k + 1) matrices, minor i leaving out column i.
+
+    Bit for bit what ``_det`` gives for each minor (the same products, summed in the
+    same order), but every sub-minor is computed once: the minors of the last s rows
+    over each set of s columns, built up from s = 1 (a 1-D depth-5 pricing pass
+    evaluates millions of 5 x 5 minors; ``_det``'s recursion redoes each sub-minor
+    for every minor it belongs to). Exact dictionaries hash rounded columns built from
+    these numbers, so they must not change by a rounding.
+    """
+    k, d = vectors.shape[-2:]
+    # one contiguous array per entry: products of strided column views are slower
+    entries = [[vectors[..., r, c].copy() for c in range(d)] for r in range(k)]
+    below = {(c,): entries[k - 1][c] for c in range(d)}  # s = 1: the last row
+    for size in range(2, k + 1):
+        row = entries[k - size]
+        below = {
+            subset: _first_row_expansion(row, subset, below)
+            for subset in itertools.combinations(range(d), size)
+        }
+    return np.stack([below[tuple(c for c in range(d) if c != i)] for i in range(d)], axis=-1)
+
+
+def _first_row_expansion(row: list, subset: tuple, below: dict) -> np.ndarray:
+    """det of the rows from ``row`` (its entries, one array per column) down over the
+    columns ``subset``, expanded along ``row`` as ``_det`` does for that size
+    (``below``: the minors one row lower)."""
+
+    def rest(j):
+        return below[subset[:j] + subset[j + 1 :]]
+
+    if len(subset) == 2:  # _det's 2 x 2 closed form: a d - b c
+        a, b = subset
+        return row[a] * rest(0) - row[b] * rest(1)
+    if len(subset) == 3:  # _det's 3 x 3 closed form
+        a, b, c = subset
+        return row[a] * rest(0) - row[b] * rest(1) + row[c] * rest(2)
+    return sum((-1.0) ** j * row[c] * rest(j) for j, c in enumerate(subset))
 
 
 def _det(matrices: np.ndarray) -> np.ndarray:
