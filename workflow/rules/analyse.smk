@@ -201,8 +201,7 @@ rule analyse_llm:
 
 rule analyse_optimality:
     input:
-        lasso=all_lasso_files("metrics.json"),
-        reconstruction=all_lasso_files("reconstruction.json"),
+        lasso=all_lasso_files(),
         train=all_train_batches(),
     output:
         lasso="results/analyse/optimality/lasso.csv",

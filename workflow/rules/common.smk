@@ -225,8 +225,8 @@ def train_batches(experiment):
     return sorted({TRAIN_BATCH.format(experiment=experiment, **run) for run in runs})
 
 
-def all_lasso_files(filename="metrics.json"):
-    return sorted({f for e in EXPERIMENTS for f in lasso_files(e, filename)})
+def all_lasso_files(filenames=LASSO_FIT_FILES):
+    return sorted({f for e in EXPERIMENTS for f in lasso_files(e, filenames)})
 
 
 def all_train_batches():

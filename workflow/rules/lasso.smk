@@ -1,5 +1,5 @@
-# Stage lasso: the exact convex Lasso of a deep |.| network, its certificate of global
-# optimality, and the network reconstructed from it.
+# Stage lasso: the exact convex Lasso of a deep |.| network and its certificate of global
+# optimality (the network rebuilt from each fit is checked in analyse_optimality).
 
 
 rule lasso:
@@ -9,7 +9,6 @@ rule lasso:
         metrics="results/lasso/{dataset}/L{depth}-b{beta}/metrics.json",
         solution="results/lasso/{dataset}/L{depth}-b{beta}/solution.npz",
         meaning="results/lasso/{dataset}/L{depth}-b{beta}/meaning.csv",
-        reconstruction="results/lasso/{dataset}/L{depth}-b{beta}/reconstruction.json",
     log:
         "results/logs/lasso/{dataset}/L{depth}-b{beta}.log",
     benchmark:
@@ -35,7 +34,6 @@ rule lasso_cv:
         metrics="results/lasso/{dataset}/L{depth}-cv/metrics.json",
         solution="results/lasso/{dataset}/L{depth}-cv/solution.npz",
         meaning="results/lasso/{dataset}/L{depth}-cv/meaning.csv",
-        reconstruction="results/lasso/{dataset}/L{depth}-cv/reconstruction.json",
         cv="results/lasso/{dataset}/L{depth}-cv/cv.csv",
     log:
         "results/logs/lasso/{dataset}/L{depth}-cv.log",
