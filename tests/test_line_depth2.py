@@ -120,3 +120,32 @@ def test_auto_fit_above_the_threshold_is_certified():
     assert fit.solver == "line" and fit.solver_info["converged"]
     certificate = fit.certificate()
     assert certificate["ok"] and certificate["relative_gap"] <= 1e-5
+
+
+def test_random_check_by_prefix_sums_matches_direct_evaluation(monkeypatch):
+    """Above ROW_BLOCK points the certificate scores 1-D depth-2 random chains by prefix
+    sums; same chains, same maximum as direct evaluation (to rounding: 1e-12 relative)."""
+    from reflasso import certificate
+
+    rng = np.random.default_rng(5)
+    X = rng.uniform(-3, 2, size=(300, 1))
+    dual = rng.normal(size=300)
+    dual -= dual.mean()
+    direct = certificate.max_random_correlation(X, dual, 2, 3000, seed=1)
+    monkeypatch.setattr(certificate, "ROW_BLOCK", 50)
+    by_prefix_sums = certificate.max_random_correlation(X, dual, 2, 3000, seed=1)
+    assert by_prefix_sums == pytest.approx(direct, rel=1e-12)
+
+
+@pytest.mark.parametrize(("d", "depth"), [(1, 4), (2, 3)])
+def test_random_chains_drawn_in_point_blocks_are_the_same(monkeypatch, d, depth):
+    """Above ROW_BLOCK points the random chains are drawn without the (n, count) matrix;
+    the draws are the same chains (to rounding of w.x: 1e-12)."""
+    from reflasso import certificate
+
+    X = np.random.default_rng(2).normal(size=(200, d))
+    whole = certificate.random_unit_chains(X, depth, 400, np.random.default_rng(9))
+    monkeypatch.setattr(certificate, "ROW_BLOCK", 7)
+    blocked = certificate.random_unit_chains(X, depth, 400, np.random.default_rng(9))
+    for one, other in zip(whole, blocked, strict=True):
+        np.testing.assert_allclose(other, one, rtol=1e-12, atol=1e-12)

@@ -150,12 +150,25 @@ def max_random_correlation(
     best = 0.0
     for start in range(0, count, chunk):
         W, b1, C = random_unit_chains(X, depth, min(chunk, count - start), rng)
-        correlations = sum(
-            evaluate_unit_chains(X[rows], W, b1, C).T @ dual[rows]
-            for rows in (slice(i, i + ROW_BLOCK) for i in range(0, len(X), ROW_BLOCK))
-        )
+        if len(X) > ROW_BLOCK and X.shape[1] == 1 and depth == 2:
+            correlations = _line_correlations(X[:, 0], dual, -b1 / W[:, 0])
+        else:
+            correlations = sum(
+                evaluate_unit_chains(X[rows], W, b1, C).T @ dual[rows]
+                for rows in (slice(i, i + ROW_BLOCK) for i in range(0, len(X), ROW_BLOCK))
+            )
         best = max(best, float(np.abs(correlations).max()))
     return best
+
+
+def _line_correlations(x, dual, kinks):
+    """sum_i dual_i |x_i - a| for each kink a (the 1-D depth-2 chains |w x + b1| with
+    w = +-1 are |x - a|, a = -b1 / w), by prefix sums over the sorted points:
+    O((n + count) log n) instead of n x count evaluations."""
+    from .structured import _Line
+
+    order = np.argsort(x, kind="stable")
+    return _Line(x[order], dual[order]).region_sum(0, len(x), kinks)
 
 
 def lasso_certificate(
