@@ -113,6 +113,9 @@ class _BlockedLayers(_Layers):
             yield self.X[start : start + ROW_BLOCK] @ self.W.T
 
     def projection_range(self):
+        if self.X.shape[1] == 1:  # a linear function's extremes are at the end points
+            ends = self.X[[np.argmin(self.X[:, 0]), np.argmax(self.X[:, 0])]] @ self.W.T
+            return ends.min(axis=0), ends.max(axis=0)
         ranges = [(p.min(axis=0), p.max(axis=0)) for p in self._blocks()]
         return np.min([r[0] for r in ranges], axis=0), np.max([r[1] for r in ranges], axis=0)
 
