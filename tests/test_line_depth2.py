@@ -118,6 +118,7 @@ def test_auto_fit_above_the_threshold_is_certified():
     y = labels(X[:, 0], rng)
     fit = fit_lasso(X, y, depth=2, beta=0.01, n_random=N_RANDOM)
     assert fit.solver == "line" and fit.solver_info["converged"]
+    assert "line" not in fit.solver_info  # certified by the line solver alone
     certificate = fit.certificate()
     assert certificate["ok"] and certificate["relative_gap"] <= 1e-5
 

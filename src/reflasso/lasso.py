@@ -296,8 +296,10 @@ def fit_lasso(
       "generated") holds the active chains, with their meaning;
     - "line": 1-D data, depth 2 only: the Lasso as trend filtering on the sorted points
       (``line_depth2.solve_line_depth2``: interior point, banded systems, exact polish),
-      checked by the same oracle; if it does not certify, column generation continues
-      from its chains.  Its fit is stored like "generate"'s (kind "generated");
+      checked by the same oracle; if its active-set rounds do not finish, column
+      generation continues from its chains (if they finish and only rounding of the
+      coefficients misses tol, the certificate check below reports it).  Its fit is
+      stored like "generate"'s (kind "generated");
     - "working-set": working sets over a materialised dictionary, exact polished
       subproblems (``solvers.solve_working_set``; "fast" is its deprecated name);
     - "clarabel": the reference, cvxpy + CLARABEL on the whole matrix;
@@ -351,7 +353,7 @@ def fit_lasso(
                 X, y, beta, tol=tol, price_options=oracle_options
             )
             initial = (W, b1, C, coef)
-        if solver == "generate" or not info["converged"]:
+        if solver == "generate" or not (info["converged"] or info["polished"]):
             line_info = info
             W, b1, C, coef, intercept, info = solve_generated(
                 X, y, beta, depth, tol=tol, initial=initial, price_options=oracle_options
@@ -388,7 +390,7 @@ def fit_lasso(
     )
     timing["certificate"] = time.perf_counter() - start
     if not certificate["ok"]:
-        _uncertified(certificate, solver, allow_uncertified)
+        _uncertified(certificate, solver, allow_uncertified, info)
     return fit
 
 
@@ -415,7 +417,7 @@ def _choose_solver(X, depth, dictionary, solver, max_memory) -> str:
     return "working-set" if nbytes <= min(SMALL_DICTIONARY_BYTES, max_memory) else "generate"
 
 
-def _uncertified(certificate: dict, solver: str, allow: bool) -> None:
+def _uncertified(certificate: dict, solver: str, allow: bool, info: dict) -> None:
     scope = (
         "over all unit chains"
         if certificate["kkt_scope"] == "all chains"
@@ -428,7 +430,11 @@ def _uncertified(certificate: dict, solver: str, allow: bool) -> None:
         f"{certificate['relative_gap']:.3g}; both maxima must be <= 1 + tol = "
         f"{1 + certificate['tol']:.10g}. Try "
         + (
-            "a larger tol or a larger beta (column generation stalled: its restricted "
+            "a larger tol or a larger beta (the line solver's fit is optimal on the sorted "
+            "points, but the fitted values recomputed from its coefficients carry rounding "
+            "beyond tol: many points and a small beta; docs/lasso.md)"
+            if solver == "line" and "line" not in info
+            else "a larger tol or a larger beta (column generation stalled: its restricted "
             "solves stayed inexact; docs/lasso.md, known limits)"
             if solver in ("generate", "line")
             else "solver='generate' (certified column generation over the whole exact "

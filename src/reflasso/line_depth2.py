@@ -276,7 +276,9 @@ def solve_line_depth2(X, y, beta: float, *, tol: float = 1e-6, price_options=Non
     Returns (W, b1, C, coef, intercept, info) like ``solvers.solve_generated``: the
     active chains (w = 1, b1 = -a, no offsets), their weights, the intercept, and info
     with oracle_max (exact maximum / beta), gap, relative_gap, converged, ipm_iter,
-    polish_rounds.  The caller checks ``converged`` (and falls back if it is False).
+    polish_rounds, polished (the active-set rounds ended optimal on the sorted points:
+    then a ``converged`` False comes from rounding in the coefficients, see
+    docs/lasso.md).
     """
     from .pricing import price
     from .solvers import duality_gap
@@ -290,7 +292,7 @@ def solve_line_depth2(X, y, beta: float, *, tol: float = 1e-6, price_options=Non
     center, scale = (points[0] + points[-1]) / 2, (points[-1] - points[0]) / 2
     t = (points - center) / scale  # |x - a| = scale |t - a'|: beta' = beta / scale
     beta_unit = beta / scale
-    info = {"solver": "line", "polish_rounds": 0}
+    info = {"solver": "line", "polish_rounds": 0, "polished": False}
     kinks, signs, end_sign = _first_support(t, weights, ybar, beta_unit, info)
     info["ipm_s"] = time.perf_counter() - start
     # the last sign-consistent kink sizes (interior points, then the end term): a
@@ -328,6 +330,7 @@ def solve_line_depth2(X, y, beta: float, *, tol: float = 1e-6, price_options=Non
             signs = np.concatenate([signs, np.sign(c[1:-1][added])])[first]
             end_sign = float(np.sign(c[0])) if over[0] or over[-1] else end_sign
         else:
+            info["polished"] = True  # optimal on the sorted points, to tol / 10
             break
     else:  # out of rounds: the fit of the last support (the oracle decides below)
         u, (sizes, end) = _polish(t, weights, ybar, beta_unit / 2, kinks, signs, end_sign)
