@@ -395,7 +395,7 @@ def fit_lasso(
 
 
 def _choose_solver(X, depth, dictionary, solver, max_memory) -> str:
-    """The solver "auto" stands for (see fit_lasso); checks "generate" is possible."""
+    """The solver "auto" stands for (see fit_lasso); checks "generate" and "line" are possible."""
     exact = isinstance(dictionary, str) and dictionary == "exact"
     if solver in ("generate", "line") and not exact:
         raise ValueError(
