@@ -15,7 +15,8 @@ Rows (targets from the issue, 2-core CPU, < 4 GB):
   1d-L2-n100000 (< 10 s), 1d-L3-n5000, 1d-L4-n500, 2d-L2-n2000, 2d-L3-n200,
   3d-L2-n300 (< 60 s each); clarabel-2d-L3-n40 (>= 100x faster than cvxpy + CLARABEL
   on the full exact dictionary, objective to 1e-7); path-1d-L3-n2000 (20 betas from
-  beta_max down to 0.01, < 3x one fit at 0.01); growth-1d-L3-n{250,...,5000}.
+  beta_max down to 0.01, < 3x one fit at 0.01); growth-1d-L3-n{250,...,5000};
+  line-1d-L2-n{1000,10000,100000,300000} (solver="line", 1-D depth 2, over n).
 Writes a CSV (--out) and prints a Markdown table.
 """
 
@@ -43,8 +44,10 @@ TARGETS = {
     "3d-L2-n300": (3, 2, 300, 60),
 }
 GROWTH = {f"growth-1d-L3-n{n}": (1, 3, n, None) for n in (250, 500, 1000, 2000, 5000)}
+#: The 1-D depth-2 solver (solver="line", the default above 5,000 points) over n.
+LINE = {f"line-1d-L2-n{n}": (1, 2, n, None) for n in (1000, 10_000, 100_000, 300_000)}
 SPECIAL = ("clarabel-2d-L3-n40", "path-1d-L3-n2000")
-ROWS = list(TARGETS) + list(SPECIAL) + list(GROWTH)
+ROWS = list(TARGETS) + list(SPECIAL) + list(GROWTH) + list(LINE)
 FIELDS = (
     "row",
     "d",
@@ -52,6 +55,7 @@ FIELDS = (
     "n",
     "solver",
     "wall_s",
+    "solve_s",
     "peak_mb",
     "target_s",
     "certified",
@@ -73,12 +77,14 @@ def problem(n: int, d: int, seed: int):
     return X, labels + 0.1 * rng.normal(size=n)
 
 
-def fit_row(d, depth, n, device):
+def fit_row(d, depth, n, device, solver="auto"):
     from reflasso.lasso import fit_lasso
 
     X, y = problem(n, d, seed=1000 * d + 10 * depth + n)
     start = time.perf_counter()
-    fit = fit_lasso(X, y, depth=depth, beta=BETA, device=device, allow_uncertified=True)
+    fit = fit_lasso(
+        X, y, depth=depth, beta=BETA, solver=solver, device=device, allow_uncertified=True
+    )
     wall = time.perf_counter() - start
     return wall, fit
 
@@ -87,6 +93,7 @@ def describe(fit) -> dict:
     cert = fit.certificate()  # the one computed at fit time (default tol): cached
     return {
         "solver": fit.solver,
+        "solve_s": fit.timing.get("solve"),
         "certified": cert["ok"],
         "kkt_max": cert["kkt_max"],
         "random_max": cert["random_max"],
@@ -103,9 +110,9 @@ def run_row(row: str, device: str) -> dict:
     for module in ("clarabel", "scipy.optimize", "torch"):  # imports before timing
         importlib.import_module(module)
 
-    if row in TARGETS or row in GROWTH:
-        d, depth, n, target = {**TARGETS, **GROWTH}[row]
-        wall, fit = fit_row(d, depth, n, device)
+    if row in TARGETS or row in GROWTH or row in LINE:
+        d, depth, n, target = {**TARGETS, **GROWTH, **LINE}[row]
+        wall, fit = fit_row(d, depth, n, device, "line" if row in LINE else "auto")
         record = {"row": row, "d": d, "depth": depth, "n": n, "wall_s": wall}
         return {**record, "target_s": target, "_fit": fit}
     if row == "clarabel-2d-L3-n40":
@@ -211,7 +218,7 @@ def _child_main(row: str, device: str) -> None:
 
 
 def markdown(records) -> str:
-    shown = ("row", "solver", "wall_s", "target_s", "peak_mb", "certified", "kkt_max")
+    shown = ("row", "solver", "wall_s", "solve_s", "target_s", "peak_mb", "certified", "kkt_max")
     shown += ("random_max", "rounds", "pricing_s", "n_active", "note")
     lines = ["| " + " | ".join(shown) + " |", "|" + "---|" * len(shown)]
     for record in records:

@@ -158,7 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument(
         "--solver",
         default="auto",
-        help="auto, generate, working-set or clarabel (fast: deprecated name of working-set)",
+        help="auto, generate, line (1-D depth 2), working-set or clarabel "
+        "(fast: deprecated name of working-set)",
     )
     fit.add_argument("--tol", type=float, default=1e-5, help="certificate/stopping slack")
     fit.add_argument("--max-memory", type=parse_bytes, default=4e9, help="bytes, e.g. 4GB")

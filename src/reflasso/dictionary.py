@@ -384,23 +384,32 @@ def vertex_rows(points: np.ndarray, depth: int) -> tuple[np.ndarray, pd.DataFram
     """
     n, d = points.shape
     size = d + depth - 1
-    rows, table = [], []
-    for index, x in enumerate(points):
-        level_rows = {(): np.concatenate([x, [1.0], np.zeros(depth - 2)])}
-        for level in range(1, depth):
-            for signs, row in level_rows.items():
-                bits = sum(1 << m for m, s in enumerate(signs) if s < 0)
-                rows.append(row)
-                table.append((index, level, bits, -1))
-            if level == depth - 1:
-                break
-            next_rows = {}
-            for signs, row in level_rows.items():
-                for s in (1.0, -1.0):
-                    new = s * row
-                    new[d + level] -= 1.0  # - c_(level+1), stored at u index d + level
-                    next_rows[signs + (s,)] = new
-            level_rows = next_rows
+    # One point's rows are sign x (x, 1, 0, ...) plus offsets that do not depend on x
+    # (multiplying by +-1 and subtracting 1 are exact), so the rows of every point come
+    # from one template: the same rows, in the same order, as point-by-point building.
+    template, sign, kinds = [], [], []
+    level_rows = {(): (1.0, np.zeros(size))}
+    for level in range(1, depth):
+        for signs, (product, offsets) in level_rows.items():
+            template.append(offsets)
+            sign.append(product)
+            kinds.append((level, sum(1 << m for m, s in enumerate(signs) if s < 0)))
+        if level == depth - 1:
+            break
+        next_rows = {}
+        for signs, (product, offsets) in level_rows.items():
+            for s in (1.0, -1.0):
+                new = s * offsets
+                new[d + level] -= 1.0  # - c_(level+1), stored at u index d + level
+                next_rows[signs + (s,)] = (s * product, new)
+        level_rows = next_rows
+    base = np.zeros((n, size))
+    base[:, :d], base[:, d] = points, 1.0
+    data = np.array(sign)[None, :, None] * base[:, None, :] + np.array(template)[None]
+    rows = list(data.reshape(n * len(template), size))
+    point = np.repeat(np.arange(n), len(template))
+    level, bits = np.tile(np.array(kinds).reshape(-1, 2), (n, 1)).T
+    table = list(zip(point.tolist(), level.tolist(), bits.tolist(), [-1] * len(point), strict=True))
     faces = [i for i in range(size) if i != d]  # every parameter except b1
     for i in faces:
         row = np.zeros(size)
@@ -802,8 +811,9 @@ def chain_meaning(X: np.ndarray, depth: int, W, b1, C) -> pd.DataFrame:
     k = unit.shape[1] + depth - 2
     defining = np.zeros((len(u), k), dtype=np.int64)
     worst = np.zeros(len(u))
+    norms = np.linalg.norm(rows, axis=1)
     for j, vector in enumerate(u):
-        residual = np.abs(rows @ vector) / np.linalg.norm(rows, axis=1)
+        residual = np.abs(rows @ vector) / norms
         defining[j], worst[j] = _independent_rows(rows, residual, k)
     info = {"rows": defining, "vertex_sign": np.ones(len(u), dtype=np.int8)}
     frame = _meaning_table(info, "exact", unit, depth, first_index, C, QUANTUM)
@@ -811,10 +821,24 @@ def chain_meaning(X: np.ndarray, depth: int, W, b1, C) -> pd.DataFrame:
     return frame
 
 
+def _ascending(residual: np.ndarray, first: int = 64):
+    """The indices of np.argsort(residual, kind="stable"), in that order, without
+    sorting all of them unless needed: the ``first`` smallest (and their ties) are
+    sorted first, the rest only if the caller reads that far."""
+    if len(residual) <= first:
+        yield from np.argsort(residual, kind="stable")
+        return
+    threshold = np.partition(residual, first - 1)[first - 1]
+    low = np.flatnonzero(residual <= threshold)
+    yield from low[np.argsort(residual[low], kind="stable")]
+    high = np.flatnonzero(residual > threshold)
+    yield from high[np.argsort(residual[high], kind="stable")]
+
+
 def _independent_rows(rows: np.ndarray, residual: np.ndarray, k: int):
     """k independent rows, smallest residual first, and the largest residual used."""
     chosen: list[int] = []
-    for index in np.argsort(residual, kind="stable"):
+    for index in _ascending(residual):
         trial = rows[chosen + [index]]
         if np.linalg.matrix_rank(trial, tol=DEPENDENT * np.sqrt(len(trial))) == len(trial):
             chosen.append(int(index))

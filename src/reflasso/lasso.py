@@ -32,6 +32,7 @@ from .io import (
     write_json_atomic,
     write_text_atomic,
 )
+from .line_depth2 import solve_line_depth2
 from .provenance import provenance
 from .solvers import (
     DictionaryColumns,
@@ -41,7 +42,7 @@ from .solvers import (
     solve_working_set,
 )
 
-SOLVERS = ("auto", "generate", "working-set", "clarabel")
+SOLVERS = ("auto", "generate", "line", "working-set", "clarabel")
 #: Former solver names, still accepted (with a DeprecationWarning) by fit_lasso, and read
 #: from saved fits: "fast" named a speed, not the method.
 DEPRECATED_SOLVERS = {"fast": "working-set"}
@@ -50,6 +51,9 @@ DEFAULT_MAX_MEMORY = 4e9
 #: solver="auto" materialises the exact dictionary (meaning of every column) when its
 #: estimated size is at most this; larger problems use column generation.
 SMALL_DICTIONARY_BYTES = 256e6
+#: solver="auto" uses the 1-D depth-2 solver ("line") above this many distinct points
+#: (below it the existing solvers are fast, and their results stay as they were).
+LINE_MIN_POINTS = 5000
 
 
 @dataclass
@@ -290,13 +294,20 @@ def fit_lasso(
       stored (``solvers.solve_generated`` with the pricing oracle ``oracle`` = "auto",
       "structured" or "streaming" on torch ``device``); the fit's dictionary (kind
       "generated") holds the active chains, with their meaning;
+    - "line": 1-D data, depth 2 only: the Lasso as trend filtering on the sorted points
+      (``line_depth2.solve_line_depth2``: interior point, banded systems, exact polish),
+      checked by the same oracle; if its active-set rounds do not finish, column
+      generation continues from its chains (if they finish and only rounding of the
+      coefficients misses tol, the certificate check below reports it).  Its fit is
+      stored like "generate"'s (kind "generated");
     - "working-set": working sets over a materialised dictionary, exact polished
       subproblems (``solvers.solve_working_set``; "fast" is its deprecated name);
     - "clarabel": the reference, cvxpy + CLARABEL on the whole matrix;
     - "auto": for dictionary="exact", "working-set" on the materialised dictionary
       (meaning of every column) when its estimated size is at most
       SMALL_DICTIONARY_BYTES (and ``max_memory``), else "generate"; "working-set" for
-      the other kinds.
+      the other kinds; "line" instead of either for d = 1, depth 2 and more than
+      LINE_MIN_POINTS distinct points.
 
     The certificate (docs/method.md §3.5, ``n_random`` random chains seeded by
     ``certificate_seed``, slack ``tol``) is computed and stored; the solvers stop at
@@ -332,14 +343,23 @@ def fit_lasso(
     }
     timing, info, exact_max = {}, {}, None
     start = time.perf_counter()
-    if solver == "generate":
+    if solver in ("generate", "line"):
         initial = None
         if warm_start is not None and warm_start.dictionary.kind == "generated":
             D = warm_start.dictionary
             initial = (D.W, D.b1, D.C, warm_start.coef)  # chains and their weights
-        W, b1, C, coef, intercept, info = solve_generated(
-            X, y, beta, depth, tol=tol, initial=initial, price_options=oracle_options
-        )
+        if solver == "line":
+            W, b1, C, coef, intercept, info = solve_line_depth2(
+                X, y, beta, tol=tol, price_options=oracle_options
+            )
+            initial = (W, b1, C, coef)
+        if solver == "generate" or not (info["converged"] or info["polished"]):
+            line_info = info
+            W, b1, C, coef, intercept, info = solve_generated(
+                X, y, beta, depth, tol=tol, initial=initial, price_options=oracle_options
+            )
+            if solver == "line":  # column generation finished what the line solver began
+                info["line"] = line_info
         timing["solve"] = time.perf_counter() - start
         start = time.perf_counter()
         meaning = chain_meaning(X, depth, W, b1, C) if len(b1) else pd.DataFrame()
@@ -370,27 +390,34 @@ def fit_lasso(
     )
     timing["certificate"] = time.perf_counter() - start
     if not certificate["ok"]:
-        _uncertified(certificate, solver, allow_uncertified)
+        _uncertified(certificate, solver, allow_uncertified, info)
     return fit
 
 
 def _choose_solver(X, depth, dictionary, solver, max_memory) -> str:
-    """The solver "auto" stands for (see fit_lasso); checks "generate" is possible."""
+    """The solver "auto" stands for (see fit_lasso); checks "generate" and "line" are possible."""
     exact = isinstance(dictionary, str) and dictionary == "exact"
-    if solver == "generate" and not exact:
+    if solver in ("generate", "line") and not exact:
         raise ValueError(
-            "solver='generate' prices the whole exact dictionary: use dictionary='exact'"
+            f"solver={solver!r} solves over the whole exact dictionary: use dictionary='exact'"
+        )
+    n, d = len(np.unique(X, axis=0)), X.shape[1]
+    if solver == "line" and (d, depth) != (1, 2):
+        raise ValueError(
+            f"solver='line' is for 1-D data and depth 2 (got d={d}, depth={depth}); "
+            "use solver='generate'"
         )
     if solver != "auto":
         return solver
     if not exact:
         return "working-set"
-    n, d = len(np.unique(X, axis=0)), X.shape[1]
+    if (d, depth) == (1, 2) and n > LINE_MIN_POINTS:
+        return "line"
     _, nbytes = estimate_dictionary_size(n, d, depth, "exact")
     return "working-set" if nbytes <= min(SMALL_DICTIONARY_BYTES, max_memory) else "generate"
 
 
-def _uncertified(certificate: dict, solver: str, allow: bool) -> None:
+def _uncertified(certificate: dict, solver: str, allow: bool, info: dict) -> None:
     scope = (
         "over all unit chains"
         if certificate["kkt_scope"] == "all chains"
@@ -403,9 +430,13 @@ def _uncertified(certificate: dict, solver: str, allow: bool) -> None:
         f"{certificate['relative_gap']:.3g}; both maxima must be <= 1 + tol = "
         f"{1 + certificate['tol']:.10g}. Try "
         + (
-            "a larger tol or a larger beta (column generation stalled: its restricted "
+            "a larger tol or a larger beta (the line solver's fit is optimal on the sorted "
+            "points, but the fitted values recomputed from its coefficients carry rounding "
+            "beyond tol: many points and a small beta; docs/lasso.md)"
+            if solver == "line" and "line" not in info
+            else "a larger tol or a larger beta (column generation stalled: its restricted "
             "solves stayed inexact; docs/lasso.md, known limits)"
-            if solver == "generate"
+            if solver in ("generate", "line")
             else "solver='generate' (certified column generation over the whole exact "
             "dictionary), a larger tol, a larger beta, or dictionary='exact' if an "
             "incomplete dictionary was used"
