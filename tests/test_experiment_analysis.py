@@ -1,8 +1,6 @@
 """The per-experiment analyses (reflasso.experiment_analysis) on small certified fits:
 they take run dicts and data files and return the tables the workflow writes."""
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
