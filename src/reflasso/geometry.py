@@ -49,8 +49,8 @@ def _leave_one_out_minors(vectors: np.ndarray) -> np.ndarray:
     these numbers, so they must not change by a rounding.
     """
     k, d = vectors.shape[-2:]
-    # one contiguous array per entry: products of strided column views are slower
-    entries = [[vectors[..., r, c].copy() for c in range(d)] for r in range(k)]
+    # entries[r][c] contiguous (one transposed copy): products of strided views are slower
+    entries = np.ascontiguousarray(np.moveaxis(vectors, (-2, -1), (0, 1)))
     below = {(c,): entries[k - 1][c] for c in range(d)}  # s = 1: the last row
     for size in range(2, k + 1):
         row = entries[k - size]
