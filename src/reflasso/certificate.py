@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .chains import evaluate_unit_chains
+from .structured import distance_sums
 
 #: Default relative slack on the dual constraint.  lambda comes from the primal
 #: residual, so rounding and the solver's stopping tolerance show up in kkt_max;
@@ -99,6 +100,11 @@ class _Layers:
         self.h = np.abs(self.h - c)
 
 
+def _row_blocks(n: int):
+    """Slices of at most ROW_BLOCK consecutive points."""
+    return (slice(start, start + ROW_BLOCK) for start in range(0, n, ROW_BLOCK))
+
+
 class _BlockedLayers(_Layers):
     """The same values for many points, never stored: each query evaluates the chain
     prefix (``evaluate_unit_chains``) on blocks of ROW_BLOCK points."""
@@ -109,8 +115,8 @@ class _BlockedLayers(_Layers):
         self.b1, self.C = np.zeros(len(W)), np.zeros((len(W), 0))
 
     def _blocks(self):
-        for start in range(0, len(self.X), ROW_BLOCK):
-            yield self.X[start : start + ROW_BLOCK] @ self.W.T
+        for rows in _row_blocks(len(self.X)):
+            yield self.X[rows] @ self.W.T
 
     def projection_range(self):
         if self.X.shape[1] == 1:  # a linear function's extremes are at the end points
@@ -134,8 +140,8 @@ class _BlockedLayers(_Layers):
     def value_max(self):
         return np.max(
             [
-                evaluate_unit_chains(self.X[i : i + ROW_BLOCK], self.W, self.b1, self.C).max(axis=0)
-                for i in range(0, len(self.X), ROW_BLOCK)
+                evaluate_unit_chains(self.X[rows], self.W, self.b1, self.C).max(axis=0)
+                for rows in _row_blocks(len(self.X))
             ],
             axis=0,
         )
@@ -154,24 +160,15 @@ def max_random_correlation(
     for start in range(0, count, chunk):
         W, b1, C = random_unit_chains(X, depth, min(chunk, count - start), rng)
         if len(X) > ROW_BLOCK and X.shape[1] == 1 and depth == 2:
-            correlations = _line_correlations(X[:, 0], dual, -b1 / W[:, 0])
+            # the chains |w x + b1| with w = +-1 are |x - a|, a = -b1 / w
+            correlations = distance_sums(X[:, 0], dual, -b1 / W[:, 0])
         else:
             correlations = sum(
                 evaluate_unit_chains(X[rows], W, b1, C).T @ dual[rows]
-                for rows in (slice(i, i + ROW_BLOCK) for i in range(0, len(X), ROW_BLOCK))
+                for rows in _row_blocks(len(X))
             )
         best = max(best, float(np.abs(correlations).max()))
     return best
-
-
-def _line_correlations(x, dual, kinks):
-    """sum_i dual_i |x_i - a| for each kink a (the 1-D depth-2 chains |w x + b1| with
-    w = +-1 are |x - a|, a = -b1 / w), by prefix sums over the sorted points:
-    O((n + count) log n) instead of n x count evaluations."""
-    from .structured import _Line
-
-    order = np.argsort(x, kind="stable")
-    return _Line(x[order], dual[order]).region_sum(0, len(x), kinks)
 
 
 def lasso_certificate(

@@ -26,6 +26,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import cho_solve_banded, cholesky_banded, solveh_banded
 
+from .structured import _Line, distance_sums
+
 #: Interior-point stopping rule: duality gap <= IPM_GAP x primal objective.
 IPM_GAP = 1e-10
 IPM_MAX_ITER = 80
@@ -242,8 +244,6 @@ def _run_maxima(values, mask):
 
 def _correlations(t, lam):
     """c_j = sum_i lambda_i |t_i - t_j| for every point j (lambda summing to 0)."""
-    from .structured import _Line
-
     line = _Line(t, lam)
     return line.region_sum(0, line.n, t, np.arange(line.n))
 
@@ -341,7 +341,7 @@ def solve_line_depth2(X, y, beta: float, *, tol: float = 1e-6, price_options=Non
     z /= scale
     active = np.flatnonzero(z)
     a = points[active]
-    combination = _evaluate(X[:, 0], a, z[active])
+    combination = distance_sums(a, z[active], X[:, 0])  # sum_j z_j |x - a_j|
     intercept = float(np.mean(u[inverse] - combination))
     residual = y - combination - intercept
     residual -= residual.mean()
@@ -357,11 +357,3 @@ def solve_line_depth2(X, y, beta: float, *, tol: float = 1e-6, price_options=Non
     info["converged"] = bool(priced.max_score <= beta * (1 + tol) and gap <= tol * primal)
     W = np.ones((len(active), 1))
     return W, -a, np.zeros((len(active), 0)), z[active], intercept, info
-
-
-def _evaluate(x, a, z):
-    """sum_j z_j |x - a_j| at every x, in O((n + k) log k) by prefix sums over sorted a."""
-    from .structured import _Line
-
-    order = np.argsort(a)
-    return _Line(a[order], z[order]).region_sum(0, len(a), x)

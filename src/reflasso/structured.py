@@ -137,6 +137,13 @@ def _finish(X, lam, W, b1, C, count, fallback_max) -> PricedChains:
 # ------------------------------------------------------------------ one dimension
 
 
+def distance_sums(points, weights, queries) -> np.ndarray:
+    """sum_i weights_i |points_i - q| for every query q (1-D), by prefix sums over the
+    sorted points: O((n + m) log n) instead of n x m terms."""
+    order = np.argsort(points, kind="stable")
+    return _Line(points[order], weights[order]).region_sum(0, len(points), queries)
+
+
 class _Line:
     """Sorted unit-coordinate points with prefix sums of lambda and lambda*u (ties are
     allowed)."""
