@@ -61,8 +61,8 @@ def _leave_one_out_minors(vectors: np.ndarray) -> np.ndarray:
     return np.stack([below[tuple(c for c in range(d) if c != i)] for i in range(d)], axis=-1)
 
 
-def _first_row_expansion(row: list, subset: tuple, below: dict) -> np.ndarray:
-    """det of the rows from ``row`` (its entries, one array per column) down over the
+def _first_row_expansion(row: np.ndarray, subset: tuple, below: dict) -> np.ndarray:
+    """det of the rows from ``row`` (``row[c]``: its entries in column c) down over the
     columns ``subset``, expanded along ``row`` as ``_det`` does for that size
     (``below``: the minors one row lower)."""
 

@@ -401,7 +401,7 @@ def _choose_solver(X, depth, dictionary, solver, max_memory) -> str:
         raise ValueError(
             f"solver={solver!r} solves over the whole exact dictionary: use dictionary='exact'"
         )
-    n, d = len(np.unique(X, axis=0)), X.shape[1]
+    d = X.shape[1]
     if solver == "line" and (d, depth) != (1, 2):
         raise ValueError(
             f"solver='line' is for 1-D data and depth 2 (got d={d}, depth={depth}); "
@@ -411,6 +411,7 @@ def _choose_solver(X, depth, dictionary, solver, max_memory) -> str:
         return solver
     if not exact:
         return "working-set"
+    n = len(np.unique(X, axis=0))  # distinct points
     if (d, depth) == (1, 2) and n > LINE_MIN_POINTS:
         return "line"
     _, nbytes = estimate_dictionary_size(n, d, depth, "exact")
