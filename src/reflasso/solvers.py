@@ -590,7 +590,8 @@ def _diverse_violators(columns, score, beta, count, pool=20, similar=0.99):
         chosen.append(candidates[i])
         if len(chosen) == count:
             break
-        alive[i:] &= np.abs(block[:, i:].T @ block[:, i]) <= similar
+        later = np.flatnonzero(alive[i + 1 :]) + i + 1  # only live ones need the test
+        alive[later] = np.abs(block[:, later].T @ block[:, i]) <= similar
     return np.array(chosen, dtype=int)
 
 
