@@ -216,3 +216,49 @@ def test_data_of_lower_dimension(d):
     result = price_depth2(X, lam, 5)
     assert result.max_score == pytest.approx(dictionary_max(X, lam, 2), rel=EXACT)
     check_chains(X, lam, result, 2)
+
+
+def test_depth3_kernel_keeps_each_rows_best():
+    """The compiled depth-3 kernel's row bests are the maxima of their rows.  With a
+    ``keep`` beyond the number of candidates it returns all of them in loop order: for
+    each r, the n centre-u_r candidates, then the n - r - 1 pairs with left point u_r."""
+    from reflasso import line_kernels
+
+    rng = np.random.default_rng(7)
+    n = 12
+    u = np.sort(rng.uniform(-1, 1, n))
+    lam = dual(rng, n)
+    scores, params, rows = line_kernels.depth3_candidates(u, lam, 10**9)
+    assert len(scores) == n * n + n * (n - 1) // 2
+    at = 0
+    for r in range(n):
+        centred, at = scores[at : at + n], at + n
+        paired, at = scores[at : at + n - r - 1], at + n - r - 1
+        assert rows[r, 0] == centred.max()
+        assert rows[n + r, 0] == (paired.max() if len(paired) else -1.0)
+    found = rows[:, 0] >= 0
+    W, b1, C = np.ones((found.sum(), 1)), -rows[found, 2], rows[found, 3:]
+    direct = np.abs(evaluate_unit_chains(u[:, None], W, b1, C).T @ lam)
+    np.testing.assert_allclose(rows[found, 0], direct, rtol=DIRECT, atol=DIRECT)
+
+
+@pytest.mark.parametrize(("depth", "d"), [(2, 1), (3, 1), (2, 2)])
+def test_returned_chains_are_not_near_copies(depth, d):
+    """Column generation needs chains from several regions, not a cluster of
+    near-copies of the best one: no two returned columns have |cos| > NEAR_COPY after
+    centring (judged on all points here: n is below DIVERSITY_POINTS), and the best
+    chain is always returned."""
+    from reflasso.pricing import NEAR_COPY
+
+    rng = np.random.default_rng(depth + d)
+    n = 300
+    X = rng.uniform(-1, 1, size=(n, d))
+    lam = dual(rng, n) + np.sin(4 * X[:, 0])
+    result = price(X, lam, depth, count=50)
+    assert n <= structured.DIVERSITY_POINTS and len(result.scores) > 1
+    columns = evaluate_unit_chains(X, result.W, result.b1, result.C)
+    columns = columns - columns.mean(axis=0)
+    columns /= np.linalg.norm(columns, axis=0)
+    cosines = np.abs(columns.T @ columns)[np.triu_indices(len(result.scores), 1)]
+    assert cosines.max() <= NEAR_COPY
+    assert result.scores[0] == pytest.approx(result.max_score, rel=DIRECT)

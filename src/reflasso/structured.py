@@ -11,7 +11,7 @@ coordinates, as a ``PricedChains``.
   of lambda and lambda*x, sum_i lambda_i |x_i - p| over an index range costs O(1)
   (``_Line.region_sum``); a chain's score is a sum of such terms, one per region where
   one of its kink points is the nearest.  Depth 4 (about 3.5 n^3 candidates) is scored
-  by compiled kernels (``reflasso.line_depth4``).
+  by compiled kernels (``reflasso.line_kernels``; depth 3 too).
 - ``price_depth2``: depth 2 in any dimension, by an angular sweep per anchor point (and
   per fixed set of d - 2 spanning vectors when d >= 3).
 
@@ -122,10 +122,16 @@ class _Best:
             top = np.argpartition(self.scores, -self.keep)[-self.keep :]
             self.scores, self.params = self.scores[top], self.params[top]
 
-    def offer_row_bests(self, scores: np.ndarray, params: np.ndarray) -> None:
-        """Candidates that are each the best of their own row (a kernel's reduction)."""
-        keep = scores >= 0
-        self.row_scores.append(np.abs(scores[keep]))
+    def offer_row_bests(self, scores: np.ndarray, params: np.ndarray, ordered=False) -> None:
+        """Candidates that are each the best of their own row (a kernel's reduction).
+        ``ordered``: rows follow each other along the line, so neighbours give
+        near-copies; only the local maxima of |score| along the rows are kept."""
+        keep = scores >= 0  # a row without candidates has score -1
+        if ordered:
+            lower = np.concatenate([[-1.0], scores[:-1]])
+            higher = np.concatenate([scores[1:], [-1.0]])
+            keep = (scores >= lower) & (scores >= higher) & keep
+        self.row_scores.append(scores[keep])
         self.row_params.append(params[keep])
 
     def distinct(self, count: int) -> tuple[np.ndarray, np.ndarray]:
@@ -207,20 +213,6 @@ class _Line:
         # below split: lambda (point - u); above: lambda (u - point)
         return point * (2 * S0[split] - S0[lo] - S0[hi]) + S1[lo] + S1[hi] - 2 * S1[split]
 
-    def nearest_sum(self, bounds, points, splits=None) -> np.ndarray:
-        """sum_i lambda_i * (distance from u_i to the kink point of its region).
-
-        Regions are separated by the index arrays ``bounds`` (non-decreasing, one fewer
-        than ``points``); region r runs from bounds[r-1] to bounds[r] and its distance is
-        measured to points[r] (with optional known split indices ``splits[r]``).
-        """
-        edges = [0, *bounds, self.n]
-        splits = splits or [None] * len(points)
-        return sum(
-            self.region_sum(edges[r], edges[r + 1], points[r], splits[r])
-            for r in range(len(points))
-        )
-
 
 def price_line(X, residual, depth: int, count: int) -> PricedChains:
     """Exact pricing for one-dimensional data, depth 2, 3 or 4 (see the module doc)."""
@@ -253,45 +245,19 @@ def _line_depth2(line: _Line, best: _Best) -> None:
     best.offer(scores, [u])
 
 
-def _rows(n: int, width: int):
-    """Consecutive blocks of row indices with about CHUNK entries of ``width`` each."""
-    step = max(1, CHUNK // max(width, 1))
-    for start in range(0, n, step):
-        yield np.arange(start, min(n, start + step))
-
-
 def _line_depth3(line: _Line, best: _Best) -> None:
-    """g = ||x - a| - c| = distance to the nearer of a - c and a + c (docs/pricing.md)."""
-    for scores, centre, radius in _pair_candidates(line):
-        best.offer(scores, [centre, radius])
-
-
-def _pair_candidates(line: _Line):
-    """Scores of all depth-3 vertices of one line, as (scores, centre, radius) blocks.
+    """g = ||x - a| - c| = distance to the nearer of a - c and a + c (docs/pricing.md).
 
     Vertices: centre u_j with radius |u_k - u_j| (the pair u_k and its mirror image
-    2u_j - u_k; radius 0 at k = j), and the pair {u_j, u_k} around its midpoint.  Works
-    with tied points too (the depth-4 kernels apply the same to distances from a centre).
+    2u_j - u_k; radius 0 at k = j), and the pair {u_j, u_k} around its midpoint: about
+    1.5 n^2 candidates, scored by a compiled kernel, which also gives each row's best.
     """
-    u, n = line.u, line.n
-    k = np.arange(n)
-    for j in _rows(n, n):
-        a = u[j][:, None]
-        mirror = 2 * a - u  # (rows, n): the reflection of every u_k through u_j
-        mirror_at = line.index(mirror)
-        near_left = k < j[:, None]  # u_k lies left of the anchor: it is the left point
-        scores = line.nearest_sum(
-            [j[:, None]],
-            [np.where(near_left, u, mirror), np.where(near_left, mirror, u)],
-            [np.where(near_left, k, mirror_at), np.where(near_left, mirror_at, k)],
-        )
-        yield scores, *np.broadcast_arrays(a, np.abs(u - a))
-    for rows in _rows(n, n):
-        pair, others = _ragged(rows + 1, np.full_like(rows, n))  # pairs j < k
-        j = rows[pair]
-        a = (u[j] + u[others]) / 2
-        scores = line.nearest_sum([line.index(a)], [u[j], u[others]], [j, others])
-        yield scores, a, u[others] - a
+    from . import line_kernels  # numba (importing it: ~0.3 s)
+
+    scores, params, rows = line_kernels.depth3_candidates(line.u, line.lam, best.keep)
+    best.offer(scores, [params[:, 1], params[:, 2]])
+    for family in (rows[: line.n], rows[line.n :]):  # centre u_r; left point u_r
+        best.offer_row_bests(family[:, 0], family[:, 2:], ordered=True)
 
 
 def _line_depth4(line: _Line, best: _Best) -> None:
@@ -302,19 +268,11 @@ def _line_depth4(line: _Line, best: _Best) -> None:
     and the vertices whose a is fixed only by three kinks jointly.  About 3.5 n^3
     candidates: compiled kernels score them and return only the best ``best.keep``.
     """
-    from . import line_depth4  # here: only depth 4 needs numba (importing it: ~0.3 s)
+    from . import line_kernels
 
-    for family in line_depth4.FAMILIES:
-        scores, params = line_depth4.best_candidates(family, line.u, line.lam, best.keep)
+    for family in line_kernels.FAMILIES:
+        scores, params = line_kernels.best_candidates(family, line.u, line.lam, best.keep)
         best.offer(scores, [params[:, 0], params[:, 1], params[:, 2]])
-
-
-def _ragged(low: np.ndarray, high: np.ndarray):
-    """(owner, value) for every value in [low[i], high[i]) over all i."""
-    counts = np.maximum(high - low, 0)
-    owner = np.repeat(np.arange(len(low)), counts)
-    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    return owner, low[owner] + offsets
 
 
 _LINE_FAMILIES = {2: _line_depth2, 3: _line_depth3, 4: _line_depth4}

@@ -1,15 +1,17 @@
-"""Compiled scoring of the 1-D depth-4 pricing candidates (docs/pricing.md, "Depth 4").
+"""Compiled scoring of the 1-D depth-3 and depth-4 pricing candidates (docs/pricing.md).
 
-One kernel per family (anchored, midpoint, joint).  Each loops over the family's
-candidates on sorted, distinct unit-coordinate points ``u`` with weights ``lam``, scores
-every candidate in O(1) with prefix sums (``_region_sum``), and keeps only a running
-top ``keep`` in a small buffer; the chains of the kept candidates are built in numpy by
-the caller (``reflasso.structured``).  Searches move a pointer from the previous
-candidate's position (``_seek_up``, ``_seek_down``): along an inner loop the searched
-values are monotone, so a search costs O(1) amortised instead of O(log n).
+Depth 3: ``depth3_candidates`` scores every vertex of the sorted line (about 1.5 n^2)
+with ``_pair_vertices``.  Depth 4: one kernel per family (anchored, midpoint, joint).
+Each kernel loops over its candidates on sorted, distinct unit-coordinate points ``u``
+with weights ``lam``, scores every candidate in O(1) with prefix sums
+(``_region_sum``), and keeps only a running top ``keep`` in a small buffer; the chains
+of the kept candidates are built in numpy by the caller (``reflasso.structured``).
+Searches move a pointer from the previous candidate's position (``_seek_up``,
+``_seek_down``): along an inner loop the searched values are monotone, so a search
+costs O(1) amortised instead of O(log n).
 
-``best_candidates`` runs one family, its outer loop split into independent slices, and
-returns |score| and (a, c2, c3) of the kept candidates.  With ``keep`` at
+``best_candidates`` runs one depth-4 family, its outer loop split into independent
+slices, and returns |score| and (a, c2, c3) of the kept candidates.  With ``keep`` at
 least the family's number of candidates nothing is dropped, which the tests use to check
 every candidate against its chain.
 """
@@ -205,16 +207,41 @@ def _anchored(u, lam, first, step, scores, params, state):
     allowed), with the depth-3 centre as c2 and its radius as c3."""
     n = len(u)
     z, zlam, S0, S1 = np.empty(n), np.empty(n), np.empty(n + 1), np.empty(n + 1)
+    rows = np.full((2 * n, 4), -1.0)  # the rows' best: not used at depth 4
     for j in range(first, n, step):
         _distances(u, lam, u[j], z, zlam)
         _prefix(z, zlam, S0, S1)
-        _pair_vertices(z, S0, S1, u[j], scores, params, state)
+        _pair_vertices(z, S0, S1, u[j], scores, params, state, rows)
+
+
+def depth3_candidates(u: np.ndarray, lam: np.ndarray, keep: int):
+    """Every depth-3 vertex of the sorted, distinct line ``u`` (weights ``lam``) scored:
+    (|score|, (0, c2, c3)) of the best ``keep`` (at least), and ``rows``, the best
+    candidate of each row as [|score|, 0, c2, c3]: row r is centre u_r, row n + r the
+    pairs whose left point is u_r (|score| -1 for a row without candidates)."""
+    return _depth3(u, lam, keep)
 
 
 @numba.njit(**_JIT)
-def _pair_vertices(z, S0, S1, a, scores, params, state):
+def _depth3(u, lam, keep):
+    n = len(u)
+    S0, S1 = np.empty(n + 1), np.empty(n + 1)
+    _prefix(u, lam, S0, S1)
+    size = _buffer_size(keep, n * n + n * (n - 1) // 2)
+    scores, params = np.zeros(size), np.zeros((size, 3))
+    state = np.array([0.0, float(keep), -1.0])
+    rows = np.full((2 * n, 4), -1.0)
+    _pair_vertices(u, S0, S1, 0.0, scores, params, state, rows)
+    fill = int(state[0])
+    return scores[:fill], params[:fill], rows
+
+
+@numba.njit(**_JIT)
+def _pair_vertices(z, S0, S1, a, scores, params, state, rows):
     """Depth-3 vertices of the line z: centre z_r with the pair {z_k, 2 z_r - z_k}, and
-    the pair {z_r, z_k} (r < k) around its midpoint."""
+    the pair {z_r, z_k} (r < k) around its midpoint.  ``rows`` (2n, 4) keeps each
+    row's best as [|score|, a, c2, c3]: row r for centre z_r, row n + r for the pairs
+    with left point z_r."""
     n = len(z)
     for r in range(n):
         centre = z[r]
@@ -228,6 +255,8 @@ def _pair_vertices(z, S0, S1, a, scores, params, state):
                 s = _region_sum(S0, S1, 0, r, mirror, at) + _region_sum(S0, S1, r, n, z[k], k)
             if abs(s) > state[2]:
                 _offer(scores, params, state, s, a, centre, abs(z[k] - centre))
+            if abs(s) > rows[r, 0]:
+                _set_row(rows, r, abs(s), a, centre, abs(z[k] - centre))
         at = -1
         for k in range(r + 1, n):  # the midpoint increases with k
             middle = (z[r] + z[k]) / 2
@@ -235,6 +264,13 @@ def _pair_vertices(z, S0, S1, a, scores, params, state):
             s = _region_sum(S0, S1, 0, at, z[r], r) + _region_sum(S0, S1, at, n, z[k], k)
             if abs(s) > state[2]:
                 _offer(scores, params, state, s, a, middle, z[k] - middle)
+            if abs(s) > rows[n + r, 0]:
+                _set_row(rows, n + r, abs(s), a, middle, z[k] - middle)
+
+
+@numba.njit(**_JIT)
+def _set_row(rows, row, score, a, c2, c3):
+    rows[row, 0], rows[row, 1], rows[row, 2], rows[row, 3] = score, a, c2, c3
 
 
 @numba.njit(**_JIT)
