@@ -91,9 +91,13 @@ def _buffer_size(keep, bound):
 @numba.njit(**_JIT)
 def _offer(scores, params, state, score, a, c2, c3):
     """Keep candidate (a, c2, c3) if |score| may be among the best ``keep``; ``state``
-    is [fill, keep, floor]: only scores above ``floor`` can enter.  Callers
-    test |score| > state[2] first: the call costs more than scoring a candidate."""
+    is [fill, keep, floor, row score, row a, row c2, row c3]: only scores above
+    ``floor`` can enter, and the current row's best is kept in the last four.  Callers
+    test |score| > state[2] or state[3] first: the call costs more than scoring a
+    candidate."""
     score = abs(score)
+    if score > state[3]:
+        state[3], state[4], state[5], state[6] = score, a, c2, c3
     if score <= state[2]:
         return
     fill = int(state[0])
@@ -106,6 +110,19 @@ def _offer(scores, params, state, score, a, c2, c3):
     scores[fill] = score
     params[fill, 0], params[fill, 1], params[fill, 2] = a, c2, c3
     state[0] = fill + 1
+
+
+@numba.njit(**_JIT)
+def _new_state(keep):
+    return np.array([0.0, float(keep), -1.0, -1.0, 0.0, 0.0, 0.0])
+
+
+@numba.njit(**_JIT)
+def _end_row(state, rows, row):
+    """Store the current row's best in ``rows[row]`` ([|score|, a, c2, c3]); reset."""
+    for c in range(4):
+        rows[row, c] = state[3 + c]
+    state[3] = -1.0
 
 
 @numba.njit(**_JIT)
@@ -164,7 +181,9 @@ PARTS = 16  # independent slices of the outer loop (fixed: results do not depend
 
 def best_candidates(family: str, u: np.ndarray, lam: np.ndarray, keep: int):
     """(|score|, (a, c2, c3)) of the best ``keep`` candidates of each of the ``PARTS``
-    slices of one family (so the best ``keep`` of the family are among them)."""
+    slices of one family (so the best ``keep`` of the family are among them), and
+    ``rows``: the best candidate of each outer index j (the anchor u_j, or the left
+    point u_j of the pair) as [|score|, a, c2, c3] (|score| -1: none)."""
     return _run(FAMILIES.index(family), u, lam, keep)
 
 
@@ -176,11 +195,12 @@ def _run(family, u, lam, keep):
     size = _buffer_size(keep, bound)
     scores, params = np.zeros((PARTS, size)), np.zeros((PARTS, size, 3))
     fills = np.zeros(PARTS, np.int64)
+    rows = np.full((n, 4), -1.0)  # the best candidate of each outer index j
     # Outer index j = part, part + PARTS, ...: independent slices.  numba.prange over
     # them (parallel=True) was slower on the shared 2-core machine (docs/pricing.md).
     for part in range(PARTS):
-        state = np.array([0.0, float(keep), -1.0])
-        here = (u, lam, part, PARTS, scores[part], params[part], state)
+        state = _new_state(keep)
+        here = (u, lam, part, PARTS, scores[part], params[part], state, rows)
         if family == 0:
             _anchored(*here)
         elif family == 1:
@@ -195,23 +215,24 @@ def _run(family, u, lam, keep):
         kept_scores[start:stop] = scores[part, : fills[part]]
         kept_params[start:stop] = params[part, : fills[part]]
         start = stop
-    return kept_scores, kept_params
+    return kept_scores, kept_params, rows
 
 
 # ------------------------------------------------------------------ the families
 
 
 @numba.njit(**_JIT)
-def _anchored(u, lam, first, step, scores, params, state):
+def _anchored(u, lam, first, step, scores, params, state, rows):
     """a = u_j: the depth-3 vertices of the sorted distances z = |u - u_j| (ties
     allowed), with the depth-3 centre as c2 and its radius as c3."""
     n = len(u)
     z, zlam, S0, S1 = np.empty(n), np.empty(n), np.empty(n + 1), np.empty(n + 1)
-    rows = np.full((2 * n, 4), -1.0)  # the rows' best: not used at depth 4
+    pair_rows = np.full((2 * n, 4), -1.0)  # the depth-3 rows' best: not used here
     for j in range(first, n, step):
         _distances(u, lam, u[j], z, zlam)
         _prefix(z, zlam, S0, S1)
-        _pair_vertices(z, S0, S1, u[j], scores, params, state, rows)
+        _pair_vertices(z, S0, S1, u[j], scores, params, state, pair_rows)
+        _end_row(state, rows, j)
 
 
 def depth3_candidates(u: np.ndarray, lam: np.ndarray, keep: int):
@@ -229,7 +250,7 @@ def _depth3(u, lam, keep):
     _prefix(u, lam, S0, S1)
     size = _buffer_size(keep, n * n + n * (n - 1) // 2)
     scores, params = np.zeros(size), np.zeros((size, 3))
-    state = np.array([0.0, float(keep), -1.0])
+    state = _new_state(keep)
     rows = np.full((2 * n, 4), -1.0)
     _pair_vertices(u, S0, S1, 0.0, scores, params, state, rows)
     fill = int(state[0])
@@ -253,7 +274,7 @@ def _pair_vertices(z, S0, S1, a, scores, params, state, rows):
                 s = _region_sum(S0, S1, 0, r, z[k], k) + _region_sum(S0, S1, r, n, mirror, at)
             else:
                 s = _region_sum(S0, S1, 0, r, mirror, at) + _region_sum(S0, S1, r, n, z[k], k)
-            if abs(s) > state[2]:
+            if abs(s) > state[2] or abs(s) > state[3]:
                 _offer(scores, params, state, s, a, centre, abs(z[k] - centre))
             if abs(s) > rows[r, 0]:
                 _set_row(rows, r, abs(s), a, centre, abs(z[k] - centre))
@@ -262,7 +283,7 @@ def _pair_vertices(z, S0, S1, a, scores, params, state, rows):
             middle = (z[r] + z[k]) / 2
             at = _seek_up(z, at, middle)
             s = _region_sum(S0, S1, 0, at, z[r], r) + _region_sum(S0, S1, at, n, z[k], k)
-            if abs(s) > state[2]:
+            if abs(s) > state[2] or abs(s) > state[3]:
                 _offer(scores, params, state, s, a, middle, z[k] - middle)
             if abs(s) > rows[n + r, 0]:
                 _set_row(rows, n + r, abs(s), a, middle, z[k] - middle)
@@ -274,7 +295,7 @@ def _set_row(rows, row, score, a, c2, c3):
 
 
 @numba.njit(**_JIT)
-def _midpoints(u, lam, first, step, scores, params, state):
+def _midpoints(u, lam, first, step, scores, params, state, rows):
     """a = (u_j + u_k)/2 with the radius t = (u_k - u_j)/2 kept; on the sorted
     z = |u - a|, three depth-3 candidates per z_m: centre t with the pair {z_m, 2t - z_m},
     the pair {t, z_m} around its midpoint, centre z_m with the pair {t, 2 z_m - t}."""
@@ -300,7 +321,7 @@ def _midpoints(u, lam, first, step, scores, params, state):
                 else:
                     s = _region_sum(S0, S1, 0, at_t, mirror, at_mirror)
                     s += _region_sum(S0, S1, at_t, n, zm, m)
-                if abs(s) > state[2]:
+                if abs(s) > state[2] or abs(s) > state[3]:
                     _offer(scores, params, state, s, a, t, abs(zm - t))
                 # pair {t, z_m} around its midpoint (increasing in m)
                 centre = (t + zm) / 2
@@ -308,7 +329,7 @@ def _midpoints(u, lam, first, step, scores, params, state):
                 split_low, split_high = (m, at_t) if below else (at_t, m)
                 s = _region_sum(S0, S1, 0, at_centre, low, split_low)
                 s += _region_sum(S0, S1, at_centre, n, high, split_high)
-                if abs(s) > state[2]:
+                if abs(s) > state[2] or abs(s) > state[3]:
                     _offer(scores, params, state, s, a, centre, abs(zm - t) / 2)
                 # centre z_m: pair {t, 2 z_m - t} (increasing in m)
                 far = 2 * zm - t
@@ -319,12 +340,13 @@ def _midpoints(u, lam, first, step, scores, params, state):
                 else:
                     s = _region_sum(S0, S1, 0, m, t, at_t)
                     s += _region_sum(S0, S1, m, n, far, at_far)
-                if abs(s) > state[2]:
+                if abs(s) > state[2] or abs(s) > state[3]:
                     _offer(scores, params, state, s, a, zm, abs(zm - t))
+        _end_row(state, rows, j)
 
 
 @numba.njit(**_JIT)
-def _joint(u, lam, first, step, scores, params, state):
+def _joint(u, lam, first, step, scores, params, state, rows):
     """Vertices whose centre a is fixed by three data points together: u_j < u_k are
     kink points and u_m a boundary between nearest kink points.  For each pair the valid
     u_m form four index ranges (a moves monotonically with u_m within each)."""
@@ -342,6 +364,7 @@ def _joint(u, lam, first, step, scores, params, state):
             # opposite sides, u_j <= a <= u_k: a - c2 = u_m or a + c2 = u_m, c2 = half
             _opposite_sides(*both, _below(u, u[j] - half), _up_to(u, mid), True)
             _opposite_sides(*both, _below(u, mid), _up_to(u, u[k] + half), False)
+        _end_row(state, rows, j)
 
 
 @numba.njit(**_JIT)
@@ -362,7 +385,7 @@ def _same_side(u, S0, S1, j, k, mid, half, at_mid, scores, params, state, lo, hi
             s = _region_sum(S0, S1, 0, at_mid, u[j], j)
             s += _region_sum(S0, S1, at_mid, at_a, u[k], k)
             s += _region_sum(S0, S1, at_a, m, rk, at_rk) + _region_sum(S0, S1, m, n, rj, at_rj)
-        if abs(s) > state[2]:
+        if abs(s) > state[2] or abs(s) > state[3]:
             _offer(scores, params, state, s, a, abs(mid - a), half)
 
 
@@ -388,5 +411,5 @@ def _opposite_sides(u, S0, S1, j, k, mid, half, at_mid, scores, params, state, l
         else:
             s = _region_sum(S0, S1, 0, first, u[j], j) + _region_sum(S0, S1, first, at_a, rk, at_rk)
             s += _region_sum(S0, S1, at_a, last, u[k], k) + _region_sum(S0, S1, last, n, rj, at_rj)
-        if abs(s) > state[2]:
+        if abs(s) > state[2] or abs(s) > state[3]:
             _offer(scores, params, state, s, a, half, abs((u[k] - a) - (a - u[j])) / 2)

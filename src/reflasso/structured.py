@@ -271,8 +271,9 @@ def _line_depth4(line: _Line, best: _Best) -> None:
     from . import line_kernels
 
     for family in line_kernels.FAMILIES:
-        scores, params = line_kernels.best_candidates(family, line.u, line.lam, best.keep)
+        scores, params, rows = line_kernels.best_candidates(family, line.u, line.lam, best.keep)
         best.offer(scores, [params[:, 0], params[:, 1], params[:, 2]])
+        best.offer_row_bests(rows[:, 0], rows[:, 1:], ordered=True)
 
 
 _LINE_FAMILIES = {2: _line_depth2, 3: _line_depth3, 4: _line_depth4}
