@@ -123,32 +123,55 @@ def test_auto_fit_above_the_threshold_is_certified():
     assert certificate["ok"] and certificate["relative_gap"] <= 1e-5
 
 
-def test_random_check_by_prefix_sums_matches_direct_evaluation(monkeypatch):
-    """Above ROW_BLOCK points the certificate scores 1-D depth-2 random chains by prefix
-    sums; same chains, same maximum as direct evaluation (to rounding: 1e-12 relative)."""
+@pytest.mark.parametrize("depth", [2, 3])
+def test_random_check_by_prefix_sums_matches_direct_evaluation(monkeypatch, depth):
+    """Above PREFIX_MIN_POINTS the certificate scores 1-D random chains of depth 2 and 3
+    by prefix sums; same chains, same maximum as direct evaluation (to rounding: 1e-12
+    relative).  Scattered data off the origin, with ties."""
     from reflasso import certificate
 
     rng = np.random.default_rng(5)
-    X = rng.uniform(-3, 2, size=(300, 1))
+    X = np.round(rng.uniform(-3, 2, size=(300, 1)), 2)
     dual = rng.normal(size=300)
     dual -= dual.mean()
-    direct = certificate.max_random_correlation(X, dual, 2, 3000, seed=1)
-    monkeypatch.setattr(certificate, "ROW_BLOCK", 50)
-    by_prefix_sums = certificate.max_random_correlation(X, dual, 2, 3000, seed=1)
+    direct = certificate.max_random_correlation(X, dual, depth, 3000, seed=1)
+    monkeypatch.setattr(certificate, "PREFIX_MIN_POINTS", 50)
+    by_prefix_sums = certificate.max_random_correlation(X, dual, depth, 3000, seed=1)
     assert by_prefix_sums == pytest.approx(direct, rel=1e-12)
 
 
-@pytest.mark.parametrize(("d", "depth"), [(1, 4), (2, 3)])
+def test_nearest_kink_sums_equal_direct_sums():
+    """sum_i w_i ||x_i - a| - r|, including centres on points, r = 0 and kinks outside
+    the data (1e-12 relative to the sum of |w_i| times the spread)."""
+    from reflasso.structured import nearest_kink_sums
+
+    rng = np.random.default_rng(8)
+    x = np.round(rng.normal(size=80), 1)
+    w = rng.normal(size=80)
+    centres = np.concatenate([x[:10], rng.uniform(-4, 4, 30)])
+    radii = np.concatenate([np.zeros(5), rng.uniform(0, 3, 35)])
+    direct = (w[:, None] * np.abs(np.abs(x[:, None] - centres) - radii)).sum(axis=0)
+    scale = np.abs(w).sum() * 8
+    np.testing.assert_allclose(nearest_kink_sums(x, w, centres, radii), direct, atol=1e-12 * scale)
+
+
+@pytest.mark.parametrize(("d", "depth"), [(1, 3), (1, 4), (2, 3)])
 def test_random_chains_drawn_in_point_blocks_are_the_same(monkeypatch, d, depth):
-    """Above ROW_BLOCK points the random chains are drawn without the (n, count) matrix;
-    the draws are the same chains (to rounding of w.x: 1e-12)."""
+    """The blocked layers (above ROW_BLOCK points, and always in 1-D) draw the random
+    chains without the (n, count) matrix; the draws are the same chains as with the
+    dense layers (to rounding of w.x: 1e-12; in 1-D bit for bit)."""
     from reflasso import certificate
 
     X = np.random.default_rng(2).normal(size=(200, d))
+    blocked_layers = certificate._BlockedLayers
+    monkeypatch.setattr(certificate, "_BlockedLayers", certificate._Layers)
     whole = certificate.random_unit_chains(X, depth, 400, np.random.default_rng(9))
+    monkeypatch.setattr(certificate, "_BlockedLayers", blocked_layers)
     monkeypatch.setattr(certificate, "ROW_BLOCK", 7)
     blocked = certificate.random_unit_chains(X, depth, 400, np.random.default_rng(9))
     for one, other in zip(whole, blocked, strict=True):
+        if d == 1:
+            np.testing.assert_array_equal(other, one)
         np.testing.assert_allclose(other, one, rtol=1e-12, atol=1e-12)
 
 

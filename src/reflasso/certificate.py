@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .chains import evaluate_unit_chains
-from .structured import distance_sums
+from .structured import nearest_kink_sums
 
 #: Default relative slack on the dual constraint.  lambda comes from the primal
 #: residual, so rounding and the solver's stopping tolerance show up in kkt_max;
@@ -27,6 +27,8 @@ DEFAULT_RANDOM = 20_000
 #: Points per block when the random chains are evaluated (5,000 chains x 6,000 points:
 #: 240 MB); fewer points than this are one block, as before.
 ROW_BLOCK = 6000
+#: 1-D random chains of depth 2 and 3 are scored by prefix sums above this many points.
+PREFIX_MIN_POINTS = 1000
 
 
 class NotCertifiedError(RuntimeError):
@@ -55,7 +57,9 @@ def random_unit_chains(X: np.ndarray, depth: int, count: int, rng: np.random.Gen
     W[zeroed] = 0.0
     W /= np.abs(W).sum(axis=1, keepdims=True)
 
-    layers = _Layers(X, W) if n <= ROW_BLOCK else _BlockedLayers(X, W)
+    # 1-D: the blocked layers never store the (n, count) values and find what the draw
+    # needs at the end points or at single points (the same values, bit for bit)
+    layers = _Layers(X, W) if n <= ROW_BLOCK and d > 1 else _BlockedLayers(X, W)
     low, high = layers.projection_range()
     margin = 0.1 * (high - low)
     b1 = -np.where(
@@ -138,6 +142,9 @@ class _BlockedLayers(_Layers):
         return h
 
     def value_max(self):
+        if self.X.shape[1] == 1 and self.C.shape[1] == 0:  # |w x + b1|: convex in x
+            ends = self.X[[np.argmin(self.X[:, 0]), np.argmax(self.X[:, 0])]]
+            return evaluate_unit_chains(ends, self.W, self.b1, self.C).max(axis=0)
         return np.max(
             [
                 evaluate_unit_chains(self.X[rows], self.W, self.b1, self.C).max(axis=0)
@@ -159,9 +166,11 @@ def max_random_correlation(
     best = 0.0
     for start in range(0, count, chunk):
         W, b1, C = random_unit_chains(X, depth, min(chunk, count - start), rng)
-        if len(X) > ROW_BLOCK and X.shape[1] == 1 and depth == 2:
-            # the chains |w x + b1| with w = +-1 are |x - a|, a = -b1 / w
-            correlations = distance_sums(X[:, 0], dual, -b1 / W[:, 0])
+        if X.shape[1] == 1 and depth in (2, 3) and len(X) > PREFIX_MIN_POINTS:
+            # w = +-1: |w x + b1| = |x - a| with a = -b1 / w, and ||x - a| - c| with
+            # c >= 0 (as drawn) is the distance to the nearer of a - c and a + c
+            radii = C[:, 0] if depth == 3 else 0.0
+            correlations = nearest_kink_sums(X[:, 0], dual, -b1 / W[:, 0], radii)
         else:
             correlations = sum(
                 evaluate_unit_chains(X[rows], W, b1, C).T @ dual[rows]

@@ -446,6 +446,12 @@ def _solve_restricted(centred, centred_y, beta, start=None, info=None):
     the interior point with polish; ``info["fallbacks"]`` counts the latter."""
     coef = solve_active_set(centred, centred_y, beta, start)
     violation = np.inf if coef is None else kkt_violation(centred, centred_y, beta, coef)
+    if coef is not None and violation > _kkt_floor(centred, centred_y, beta, coef):
+        # Rounding accumulated in the factor's updates (seen on 900 columns of 5,000
+        # points: 1.2e-9): once more from this support, factorised afresh, costs far
+        # less than the interior point.
+        coef = solve_active_set(centred, centred_y, beta, coef)
+        violation = np.inf if coef is None else kkt_violation(centred, centred_y, beta, coef)
     if violation <= _kkt_floor(centred, centred_y, beta, coef):
         return coef
     if info is not None:
@@ -657,17 +663,25 @@ def solve_generated(
         info["pricing_s"] += time.perf_counter() - start
         return priced
 
-    priced = oracle(centred_y)
-    primal, gap = duality_gap(centred_y, [priced.max_score], centred_y, np.zeros(0), beta)
-    info.update(oracle_max=priced.max_score / beta, gap=gap, relative_gap=gap / max(primal, 1e-300))
-    if priced.max_score <= beta * ZERO_SLACK:  # z = 0 is optimal (beta >= beta_max)
-        info.update(converged=True, working_set=0)
-        empty = np.zeros((0, d)), np.zeros(0), np.zeros((0, depth - 2))
-        return (*empty, np.zeros(0), y_mean, info)
+    warm = initial is not None and len(initial[1]) > 0
+    if warm:  # price the start's own residual: its violators are what it lacks
+        initial_coef = initial[3] if len(initial) > 3 else np.zeros(len(initial[1]))
+        centred = evaluate_unit_chains(X, *initial[:3])
+        centred -= centred.mean(axis=0)
+        priced = oracle(centred_y - centred @ initial_coef)
+    else:
+        priced = oracle(centred_y)
+        primal, gap = duality_gap(centred_y, [priced.max_score], centred_y, np.zeros(0), beta)
+        info.update(
+            oracle_max=priced.max_score / beta, gap=gap, relative_gap=gap / max(primal, 1e-300)
+        )
+        if priced.max_score <= beta * ZERO_SLACK:  # z = 0 is optimal (beta >= beta_max)
+            info.update(converged=True, working_set=0)
+            empty = np.zeros((0, d)), np.zeros(0), np.zeros((0, depth - 2))
+            return (*empty, np.zeros(0), y_mean, info)
     W, b1, C = priced.W, priced.b1, priced.C
     start = np.zeros(len(b1))
-    if initial is not None and len(initial[1]):
-        initial_coef = initial[3] if len(initial) > 3 else np.zeros(len(initial[1]))
+    if warm:
         W, b1, C, start = _unique_chains(
             *(np.concatenate(p) for p in zip(initial[:3], (W, b1, C), strict=True)),
             np.concatenate([initial_coef, start]),

@@ -186,6 +186,18 @@ def distance_sums(points, weights, queries) -> np.ndarray:
     return _Line(points[order], weights[order]).region_sum(0, len(points), queries)
 
 
+def nearest_kink_sums(points, weights, centres, radii) -> np.ndarray:
+    """sum_i weights_i ||points_i - a| - r| for every (a, r) with r >= 0 (1-D): the
+    distance to the nearer of a - r and a + r (docs/pricing.md, depth 3), by prefix
+    sums over the sorted points, O(log n) per query."""
+    order = np.argsort(points, kind="stable")
+    line = _Line(points[order], weights[order])
+    split = line.index(centres)
+    return line.region_sum(0, split, centres - radii) + line.region_sum(
+        split, line.n, centres + radii
+    )
+
+
 class _Line:
     """Sorted unit-coordinate points with prefix sums of lambda and lambda*u (ties are
     allowed)."""
