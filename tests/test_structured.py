@@ -262,3 +262,23 @@ def test_returned_chains_are_not_near_copies(depth, d):
     cosines = np.abs(columns.T @ columns)[np.triu_indices(len(result.scores), 1)]
     assert cosines.max() <= NEAR_COPY
     assert result.scores[0] == pytest.approx(result.max_score, rel=DIRECT)
+
+
+@pytest.mark.parametrize(("depth", "d"), [(3, 1), (2, 2)])
+def test_unspread_pricing_returns_the_best_chains(depth, d):
+    """spread=False (column generation's tail) returns the best chains of the pool,
+    near-copies included: rank by rank at least the spread choice's scores, and the
+    same maximum."""
+    rng = np.random.default_rng(30 + depth)
+    X = rng.uniform(-1, 1, size=(200, d))
+    lam = dual(rng, 200) + np.sin(4 * X[:, 0])
+    lam -= lam.mean()
+    spread = price_line(X, lam, depth, 40) if d == 1 else price_depth2(X, lam, 40)
+    best = (
+        price_line(X, lam, depth, 40, spread=False)
+        if d == 1
+        else price_depth2(X, lam, 40, spread=False)
+    )
+    check_chains(X, lam, best, depth)
+    assert len(best.scores) == 40 and best.max_score == pytest.approx(spread.max_score, rel=DIRECT)
+    assert (best.scores[: len(spread.scores)] >= spread.scores * (1 - DIRECT)).all()

@@ -53,6 +53,7 @@ def price(
     method: str = "auto",
     device: str = "cpu",
     chunk_bytes: float = DEFAULT_CHUNK_BYTES,
+    spread: bool = True,
 ) -> PricedChains:
     """The supremum of |lambda . g(X)| over all unit chains g of depth L, and the
     ``count`` best chains (near-copies dropped), with lambda = residual - mean(residual).
@@ -61,7 +62,9 @@ def price(
     "streaming" (vertex enumeration in chunks of about ``chunk_bytes``; memory does not
     grow with the dictionary) or "auto" (structured where it exists for (d, L)).
     ``device``: torch device of the streaming evaluation ("cpu", "cuda", or "auto":
-    cuda when available).
+    cuda when available).  ``spread``: structured pricing returns chains spread over
+    the data (each region's best, docs/pricing.md); False: the best ones, near-copies
+    of one another included.
     """
     from .dictionary import _check_points
     from .io import check_depth
@@ -87,8 +90,8 @@ def price(
         )
     if usable:
         if depth == 2:
-            return structured.price_depth2(X, lam, count)
-        return structured.price_line(X, lam, depth, count)
+            return structured.price_depth2(X, lam, count, spread)
+        return structured.price_line(X, lam, depth, count, spread)
     return _price_streaming(X, lam, depth, count, _torch_device(device), chunk_bytes)
 
 

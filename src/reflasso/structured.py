@@ -146,7 +146,7 @@ class _Best:
         return scores[order][first], params[first]
 
 
-def _finish(X, lam, ranking, W, b1, C, count, fallback_max) -> PricedChains:
+def _finish(X, lam, ranking, W, b1, C, count, fallback_max, spread=True) -> PricedChains:
     """Pick ``count`` of the pooled chains, best first (by ``ranking``, their structured
     scores) and skipping near-copies of a chain already picked, then rescore them
     directly and report the maximum.
@@ -156,6 +156,7 @@ def _finish(X, lam, ranking, W, b1, C, count, fallback_max) -> PricedChains:
     every row's best too, so the picked chains spread over the data (1-D, L = 3,
     n = 2,000: 78 rounds before, 14 after).  Near-copies are judged on at most
     ``DIVERSITY_POINTS`` of the points: only the choice depends on it, never the maximum.
+    ``spread=False``: the ``count`` best of the pool, near-copies included.
     """
     from .pricing import NEAR_COPY, _drop_near_copies
 
@@ -164,12 +165,15 @@ def _finish(X, lam, ranking, W, b1, C, count, fallback_max) -> PricedChains:
         return PricedChains(
             np.zeros((0, d)), np.zeros(0), np.zeros((0, inner)), np.zeros(0), fallback_max
         )
-    sample = X[:: -(-len(X) // DIVERSITY_POINTS)]
-    picked = _drop_near_copies(sample, W, b1, C, ranking, count, similar=NEAR_COPY)
-    if len(picked[1]):  # (none when every score is 0: then the first chain serves)
-        W, b1, C = picked[:3]
-    else:
-        W, b1, C = W[:1], b1[:1], C[:1]
+    if spread:
+        sample = X[:: -(-len(X) // DIVERSITY_POINTS)]
+        picked = _drop_near_copies(sample, W, b1, C, ranking, count, similar=NEAR_COPY)
+        if len(picked[1]):  # (none when every score is 0: then the first chain serves)
+            W, b1, C = picked[:3]
+        else:
+            W, b1, C = W[:1], b1[:1], C[:1]
+    else:  # the pool is sorted by ranking
+        W, b1, C = W[:count], b1[:count], C[:count]
     scores = np.abs(evaluate_unit_chains(X, W, b1, C).T @ lam)
     order = np.argsort(-scores, kind="stable")
     best = float(scores.max())
@@ -226,7 +230,7 @@ class _Line:
         return point * (2 * S0[split] - S0[lo] - S0[hi]) + S1[lo] + S1[hi] - 2 * S1[split]
 
 
-def price_line(X, residual, depth: int, count: int) -> PricedChains:
+def price_line(X, residual, depth: int, count: int, spread: bool = True) -> PricedChains:
     """Exact pricing for one-dimensional data, depth 2, 3 or 4 (see the module doc)."""
     X, lam = _checked(X, residual)
     if X.shape[1] != 1:
@@ -246,7 +250,7 @@ def price_line(X, residual, depth: int, count: int) -> PricedChains:
     W = np.ones((len(params), 1))
     b1 = -(center[0] + scale * params[:, 0])
     C = scale * params[:, 1:]
-    return _finish(X, lam, ranking, W, b1, C, count, scale * best.max)
+    return _finish(X, lam, ranking, W, b1, C, count, scale * best.max, spread)
 
 
 def _line_depth2(line: _Line, best: _Best) -> None:
@@ -294,12 +298,12 @@ _LINE_FAMILIES = {2: _line_depth2, 3: _line_depth3, 4: _line_depth4}
 # --------------------------------------------------------- depth 2, any dimension
 
 
-def price_depth2(X, residual, count: int) -> PricedChains:
+def price_depth2(X, residual, count: int, spread: bool = True) -> PricedChains:
     """Exact pricing of depth-2 chains |w.x + b| (||w||_1 = 1) in any dimension."""
     X, lam = _checked(X, residual)
     d = X.shape[1]
     if d == 1:
-        return price_line(X, lam, 2, count)
+        return price_line(X, lam, 2, count, spread)
     points, weights, center, scale = _merged(X, lam)
     best = _Best(count, d + 1)
     if len(points) >= 2:
@@ -309,7 +313,7 @@ def price_depth2(X, residual, count: int) -> PricedChains:
     W, b = params[:, :d], params[:, d]
     # scale * |w.u + b| with u = (x - center)/scale is |w.x + scale b - w.center|
     b1 = scale * b - W @ center
-    return _finish(X, lam, ranking, W, b1, np.zeros((len(b1), 0)), count, scale * best.max)
+    return _finish(X, lam, ranking, W, b1, np.zeros((len(b1), 0)), count, scale * best.max, spread)
 
 
 def _frames(points: np.ndarray):
