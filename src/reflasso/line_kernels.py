@@ -93,8 +93,7 @@ def _offer(scores, params, state, score, a, c2, c3):
     """Keep candidate (a, c2, c3) if |score| may be among the best ``keep``; ``state``
     is [fill, keep, floor, row score, row a, row c2, row c3]: only scores above
     ``floor`` can enter, and the current row's best is kept in the last four.  Callers
-    test |score| > state[2] or state[3] first: the call costs more than scoring a
-    candidate."""
+    test ``_wanted`` first."""
     score = abs(score)
     if score > state[3]:
         state[3], state[4], state[5], state[6] = score, a, c2, c3
@@ -110,6 +109,13 @@ def _offer(scores, params, state, score, a, c2, c3):
     scores[fill] = score
     params[fill, 0], params[fill, 1], params[fill, 2] = a, c2, c3
     state[0] = fill + 1
+
+
+@numba.njit(**_JIT)
+def _wanted(state, score):
+    """Whether ``_offer`` would keep this score (in the top list or as the row's best);
+    tested before the call, which costs more than scoring a candidate."""
+    return abs(score) > state[2] or abs(score) > state[3]
 
 
 @numba.njit(**_JIT)
@@ -274,7 +280,7 @@ def _pair_vertices(z, S0, S1, a, scores, params, state, rows):
                 s = _region_sum(S0, S1, 0, r, z[k], k) + _region_sum(S0, S1, r, n, mirror, at)
             else:
                 s = _region_sum(S0, S1, 0, r, mirror, at) + _region_sum(S0, S1, r, n, z[k], k)
-            if abs(s) > state[2] or abs(s) > state[3]:
+            if _wanted(state, s):
                 _offer(scores, params, state, s, a, centre, abs(z[k] - centre))
             if abs(s) > rows[r, 0]:
                 _set_row(rows, r, abs(s), a, centre, abs(z[k] - centre))
@@ -283,7 +289,7 @@ def _pair_vertices(z, S0, S1, a, scores, params, state, rows):
             middle = (z[r] + z[k]) / 2
             at = _seek_up(z, at, middle)
             s = _region_sum(S0, S1, 0, at, z[r], r) + _region_sum(S0, S1, at, n, z[k], k)
-            if abs(s) > state[2] or abs(s) > state[3]:
+            if _wanted(state, s):
                 _offer(scores, params, state, s, a, middle, z[k] - middle)
             if abs(s) > rows[n + r, 0]:
                 _set_row(rows, n + r, abs(s), a, middle, z[k] - middle)
@@ -321,7 +327,7 @@ def _midpoints(u, lam, first, step, scores, params, state, rows):
                 else:
                     s = _region_sum(S0, S1, 0, at_t, mirror, at_mirror)
                     s += _region_sum(S0, S1, at_t, n, zm, m)
-                if abs(s) > state[2] or abs(s) > state[3]:
+                if _wanted(state, s):
                     _offer(scores, params, state, s, a, t, abs(zm - t))
                 # pair {t, z_m} around its midpoint (increasing in m)
                 centre = (t + zm) / 2
@@ -329,7 +335,7 @@ def _midpoints(u, lam, first, step, scores, params, state, rows):
                 split_low, split_high = (m, at_t) if below else (at_t, m)
                 s = _region_sum(S0, S1, 0, at_centre, low, split_low)
                 s += _region_sum(S0, S1, at_centre, n, high, split_high)
-                if abs(s) > state[2] or abs(s) > state[3]:
+                if _wanted(state, s):
                     _offer(scores, params, state, s, a, centre, abs(zm - t) / 2)
                 # centre z_m: pair {t, 2 z_m - t} (increasing in m)
                 far = 2 * zm - t
@@ -340,7 +346,7 @@ def _midpoints(u, lam, first, step, scores, params, state, rows):
                 else:
                     s = _region_sum(S0, S1, 0, m, t, at_t)
                     s += _region_sum(S0, S1, m, n, far, at_far)
-                if abs(s) > state[2] or abs(s) > state[3]:
+                if _wanted(state, s):
                     _offer(scores, params, state, s, a, zm, abs(zm - t))
         _end_row(state, rows, j)
 
@@ -385,7 +391,7 @@ def _same_side(u, S0, S1, j, k, mid, half, at_mid, scores, params, state, lo, hi
             s = _region_sum(S0, S1, 0, at_mid, u[j], j)
             s += _region_sum(S0, S1, at_mid, at_a, u[k], k)
             s += _region_sum(S0, S1, at_a, m, rk, at_rk) + _region_sum(S0, S1, m, n, rj, at_rj)
-        if abs(s) > state[2] or abs(s) > state[3]:
+        if _wanted(state, s):
             _offer(scores, params, state, s, a, abs(mid - a), half)
 
 
@@ -411,5 +417,5 @@ def _opposite_sides(u, S0, S1, j, k, mid, half, at_mid, scores, params, state, l
         else:
             s = _region_sum(S0, S1, 0, first, u[j], j) + _region_sum(S0, S1, first, at_a, rk, at_rk)
             s += _region_sum(S0, S1, at_a, last, u[k], k) + _region_sum(S0, S1, last, n, rj, at_rj)
-        if abs(s) > state[2] or abs(s) > state[3]:
+        if _wanted(state, s):
             _offer(scores, params, state, s, a, half, abs((u[k] - a) - (a - u[j])) / 2)
