@@ -617,6 +617,11 @@ LOOSE_KEEP = 0.5  # while the set has at most 2n chains
 #: restricted set larger (n = 2000: 59 s with 300, 69 s with 1000).
 COUNT = 300
 
+#: Without a warm start, depth L >= 3 starts from the depth L - 1 fit (its chains are
+#: depth-L chains with c_L = 0), solved to this tolerance: its oracle is far cheaper
+#: and its chains are near the final ones (docs/lasso.md).
+LOWER_DEPTH_TOL = 1e-3
+
 #: When the last oracle maximum was below beta (1 + TAIL), the next pass returns the
 #: best chains, near-copies included, instead of chains spread over the data.
 TAIL = 1e-2
@@ -645,10 +650,12 @@ def solve_generated(
     again.  Stops when the oracle's maximum is at most beta (1 + tol) and the relative
     duality gap (dual point: the residual scaled into the feasible set of the whole
     dictionary) is at most ``tol``.  ``initial``: chains (W, b1, C) or (W, b1, C, coef)
-    to start from (a warm start: the restricted solve starts from those coefficients).
+    to start from (a warm start: the restricted solve starts from those coefficients);
+    without one, depth L >= 3 starts from the depth L - 1 fit (``LOWER_DEPTH_TOL``).
 
     Returns (W, b1, C, coef, intercept, info); info has rounds, oracle_max (the last
-    oracle maximum / beta), gap, relative_gap, working_set, pricing_s, converged.
+    oracle maximum / beta), gap, relative_gap, working_set, pricing_s (the lower-depth
+    start's included), converged, and ``lower_depth_rounds`` (from depth L - 1 down).
     """
     from .pricing import price
 
@@ -660,6 +667,18 @@ def solve_generated(
     y_mean = float(y.mean())
     centred_y = y - y_mean
     info = {"rounds": 0, "pricing_s": 0.0, "converged": False}
+    if initial is None and depth >= 3:
+        *lower, _, lower_info = solve_generated(
+            X, y, beta, depth - 1, tol=LOWER_DEPTH_TOL, count=count, max_rounds=max_rounds,
+            price_options=price_options,
+        )  # fmt: skip
+        W0, b0, C0, coef0 = lower
+        initial = W0, b0, np.column_stack([C0, np.zeros(len(b0))]), coef0
+        info["pricing_s"] = lower_info["pricing_s"]
+        info["lower_depth_rounds"] = [
+            lower_info["rounds"],
+            *lower_info.get("lower_depth_rounds", []),
+        ]
 
     def oracle(residual, spread=True):
         start = time.perf_counter()
