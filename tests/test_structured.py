@@ -219,27 +219,42 @@ def test_data_of_lower_dimension(d):
 
 
 def test_depth3_kernel_keeps_each_rows_best():
-    """The compiled depth-3 kernel's row bests are the maxima of their rows.  With a
-    ``keep`` beyond the number of candidates it returns all of them in loop order: for
-    each r, the n centre-u_r candidates, then the n - r - 1 pairs with left point u_r."""
+    """The compiled depth-3 kernel's row bests are the maxima of their rows, checked
+    against every row's chains evaluated directly: row r holds the chains centred at
+    u_r (radius |u_k - u_r|), row n + r the pairs {u_r, u_k}, k > r, around their
+    midpoint (none for the last point)."""
     from reflasso import line_kernels
 
     rng = np.random.default_rng(7)
     n = 12
     u = np.sort(rng.uniform(-1, 1, n))
     lam = dual(rng, n)
-    scores, params, rows = line_kernels.depth3_candidates(u, lam, 10**9)
-    assert len(scores) == n * n + n * (n - 1) // 2
-    at = 0
+    scores, _, rows = line_kernels.depth3_candidates(u, lam, 10**9)
+    assert len(scores) == n * n + n * (n - 1) // 2  # keep beyond the count: all of them
+
+    def best(centres, radii):
+        W, b1 = np.ones((len(centres), 1)), -np.asarray(centres)
+        return np.abs(evaluate_unit_chains(u[:, None], W, b1, np.c_[radii]).T @ lam).max()
+
     for r in range(n):
-        centred, at = scores[at : at + n], at + n
-        paired, at = scores[at : at + n - r - 1], at + n - r - 1
-        assert rows[r, 0] == centred.max()
-        assert rows[n + r, 0] == (paired.max() if len(paired) else -1.0)
-    found = rows[:, 0] >= 0
-    W, b1, C = np.ones((found.sum(), 1)), -rows[found, 2], rows[found, 3:]
-    direct = np.abs(evaluate_unit_chains(u[:, None], W, b1, C).T @ lam)
-    np.testing.assert_allclose(rows[found, 0], direct, rtol=DIRECT, atol=DIRECT)
+        assert rows[r, 0] == pytest.approx(best(np.full(n, u[r]), np.abs(u - u[r])), rel=DIRECT)
+        right = u[r + 1 :]
+        expected = best((u[r] + right) / 2, (right - u[r]) / 2) if len(right) else -1.0
+        assert rows[n + r, 0] == pytest.approx(expected, rel=DIRECT)
+
+
+@pytest.mark.parametrize("depth", [3, 4])
+def test_kernels_give_the_same_answer_with_any_number_of_threads(monkeypatch, depth):
+    """The slices are fixed, so one thread and three give the same chains, bit for bit."""
+    rng = np.random.default_rng(depth)
+    X = rng.uniform(-1, 1, size=(40, 1))
+    lam = dual(rng, 40)
+    results = []
+    for threads in ("1", "3"):
+        monkeypatch.setenv("OMP_NUM_THREADS", threads)
+        results.append(price_line(X, lam, depth, 20))
+    for one, other in zip(results[0].__dict__.values(), results[1].__dict__.values(), strict=True):
+        np.testing.assert_array_equal(one, other)
 
 
 @pytest.mark.parametrize(("depth", "d"), [(2, 1), (3, 1), (2, 2)])

@@ -18,6 +18,9 @@ every candidate against its chain.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numba
 import numpy as np
 
@@ -190,38 +193,70 @@ def best_candidates(family: str, u: np.ndarray, lam: np.ndarray, keep: int):
     slices of one family (so the best ``keep`` of the family are among them), and
     ``rows``: the best candidate of each outer index j (the anchor u_j, or the left
     point u_j of the pair) as [|score|, a, c2, c3] (|score| -1: none)."""
-    return _run(FAMILIES.index(family), u, lam, keep)
+    n = len(u)
+    pairs = n * (n - 1) // 2
+    index = FAMILIES.index(family)
+    bound = (n * (n * n + pairs), pairs * 3 * n, pairs * 4 * n)[index]
+    buffers = _Buffers(keep, bound, n)
+    _over_parts(
+        lambda part: _family_part(index, u, lam, part, keep, *buffers.of(part), buffers.rows)
+    )
+    return buffers.kept()
 
 
 @numba.njit(**_JIT)
-def _run(family, u, lam, keep):
-    n = len(u)
-    pairs = n * (n - 1) // 2
-    bound = (n * (n * n + pairs), pairs * 3 * n, pairs * 4 * n)[family]
-    size = _buffer_size(keep, bound)
-    scores, params = np.zeros((PARTS, size)), np.zeros((PARTS, size, 3))
-    fills = np.zeros(PARTS, np.int64)
-    rows = np.full((n, 4), -1.0)  # the best candidate of each outer index j
-    # Outer index j = part, part + PARTS, ...: independent slices.  numba.prange over
-    # them (parallel=True) was slower on the shared 2-core machine (docs/pricing.md).
-    for part in range(PARTS):
-        state = _new_state(keep)
-        here = (u, lam, part, PARTS, scores[part], params[part], state, rows)
-        if family == 0:
-            _anchored(*here)
-        elif family == 1:
-            _midpoints(*here)
-        else:
-            _joint(*here)
-        fills[part] = int(state[0])
-    kept_scores, kept_params = np.empty(fills.sum()), np.empty((fills.sum(), 3))
-    start = 0
-    for part in range(PARTS):
-        stop = start + fills[part]
-        kept_scores[start:stop] = scores[part, : fills[part]]
-        kept_params[start:stop] = params[part, : fills[part]]
-        start = stop
-    return kept_scores, kept_params, rows
+def _family_part(family, u, lam, part, keep, scores, params, fill, rows):
+    # Outer index j = part, part + PARTS, ...: an independent slice.
+    state = _new_state(keep)
+    here = (u, lam, part, PARTS, scores, params, state, rows)
+    if family == 0:
+        _anchored(*here)
+    elif family == 1:
+        _midpoints(*here)
+    else:
+        _joint(*here)
+    fill[0] = int(state[0])
+
+
+class _Buffers:
+    """Each slice's top-k buffer and fill count, and the rows' bests (each row belongs
+    to one slice, so the threads write disjoint entries)."""
+
+    def __init__(self, keep: int, bound: int, n_rows: int):
+        size = _buffer_size(keep, bound)
+        self.scores, self.params = np.zeros((PARTS, size)), np.zeros((PARTS, size, 3))
+        self.fills = np.zeros((PARTS, 1), np.int64)
+        self.rows = np.full((n_rows, 4), -1.0)
+
+    def of(self, part: int):
+        return self.scores[part], self.params[part], self.fills[part]
+
+    def kept(self):
+        fills = self.fills[:, 0]
+        scores = np.concatenate([self.scores[p, : fills[p]] for p in range(PARTS)])
+        params = np.concatenate([self.params[p, : fills[p]] for p in range(PARTS)])
+        return scores, params, self.rows
+
+
+def kernel_threads() -> int:
+    """Threads for the slices: OMP_NUM_THREADS when set (Snakemake sets it to a rule's
+    threads), else the machine's cores; at most PARTS."""
+    setting = os.environ.get("OMP_NUM_THREADS", "")
+    threads = int(setting) if setting.isdigit() else (os.cpu_count() or 1)
+    return max(1, min(threads, PARTS))
+
+
+def _over_parts(run_part) -> None:
+    """run_part(part) for every slice, in ``kernel_threads()`` threads (the kernels
+    release the GIL).  The slices are fixed, so the result does not depend on the
+    number of threads."""
+    threads = kernel_threads()
+    if threads == 1:
+        for part in range(PARTS):
+            run_part(part)
+        return
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(run_part, range(PARTS)))
 
 
 # ------------------------------------------------------------------ the families
@@ -243,34 +278,33 @@ def _anchored(u, lam, first, step, scores, params, state, rows):
 
 def depth3_candidates(u: np.ndarray, lam: np.ndarray, keep: int):
     """Every depth-3 vertex of the sorted, distinct line ``u`` (weights ``lam``) scored:
-    (|score|, (0, c2, c3)) of the best ``keep`` (at least), and ``rows``, the best
+    (|score|, (0, c2, c3)) of the best ``keep`` of each of the ``PARTS`` slices of the
+    rows (so the best ``keep`` overall are among them), and ``rows``, the best
     candidate of each row as [|score|, 0, c2, c3]: row r is centre u_r, row n + r the
     pairs whose left point is u_r (|score| -1 for a row without candidates)."""
-    return _depth3(u, lam, keep)
-
-
-@numba.njit(**_JIT)
-def _depth3(u, lam, keep):
     n = len(u)
     S0, S1 = np.empty(n + 1), np.empty(n + 1)
     _prefix(u, lam, S0, S1)
-    size = _buffer_size(keep, n * n + n * (n - 1) // 2)
-    scores, params = np.zeros(size), np.zeros((size, 3))
-    state = _new_state(keep)
-    rows = np.full((2 * n, 4), -1.0)
-    _pair_vertices(u, S0, S1, 0.0, scores, params, state, rows)
-    fill = int(state[0])
-    return scores[:fill], params[:fill], rows
+    buffers = _Buffers(keep, n * n + n * (n - 1) // 2, 2 * n)
+    _over_parts(lambda part: _depth3_part(u, S0, S1, part, keep, *buffers.of(part), buffers.rows))
+    return buffers.kept()
 
 
 @numba.njit(**_JIT)
-def _pair_vertices(z, S0, S1, a, scores, params, state, rows):
+def _depth3_part(u, S0, S1, part, keep, scores, params, fill, rows):
+    state = _new_state(keep)
+    _pair_vertices(u, S0, S1, 0.0, scores, params, state, rows, part, PARTS)
+    fill[0] = int(state[0])
+
+
+@numba.njit(**_JIT)
+def _pair_vertices(z, S0, S1, a, scores, params, state, rows, first=0, step=1):
     """Depth-3 vertices of the line z: centre z_r with the pair {z_k, 2 z_r - z_k}, and
-    the pair {z_r, z_k} (r < k) around its midpoint.  ``rows`` (2n, 4) keeps each
-    row's best as [|score|, a, c2, c3]: row r for centre z_r, row n + r for the pairs
-    with left point z_r."""
+    the pair {z_r, z_k} (r < k) around its midpoint, for r = first, first + step, ...
+    ``rows`` (2n, 4) keeps each row's best as [|score|, a, c2, c3]: row r for centre
+    z_r, row n + r for the pairs with left point z_r."""
     n = len(z)
-    for r in range(n):
+    for r in range(first, n, step):
         centre = z[r]
         at = -1
         for k in range(n):  # the mirror image 2 z_r - z_k decreases with k
