@@ -303,63 +303,22 @@ def solve_active_set(centred, centred_y, beta, start=None, *, max_iter=None, tol
     A, y = np.asarray(centred, float), np.asarray(centred_y, float)
     n, k = A.shape
     max_iter = max_iter or 100 + 2 * k
-    norms = np.einsum("ij,ij->j", A, A)
+    basis = _Basis(A)
     coef = np.zeros(k)
-    support, R = [], np.zeros((0, 0))
-
-    def try_add(j):
-        """(R extended by column j or None, w, ||A_j - A_S w||^2) with A_S w the
-        projection of A_j on the support's span; w only when A_j is nearly in it."""
-        cross = A[:, support].T @ A[:, j]
-        part = _triangular_solve(R, cross, transpose=True) if support else cross
-        rest = norms[j] - part @ part
-        w = None
-        if rest <= DEPENDENT_SHARE * norms[j]:
-            w = _triangular_solve(R, part) if support else part
-        if rest <= 0:
-            return None, w, 0.0
-        m = len(support)
-        grown = np.zeros((m + 1, m + 1))
-        grown[:m, :m], grown[:m, m], grown[m, m] = R, part, np.sqrt(rest)
-        return grown, w, rest
-
-    def drop(position):
-        """R without column ``position``: re-triangularise the trailing block."""
-        cut = np.delete(R, position, axis=1)
-        tail = np.linalg.qr(cut[position:, position:], mode="r")
-        out = np.zeros((len(cut) - 1, len(cut) - 1))
-        out[:position] = cut[:position]
-        out[position:, position:] = tail[: len(out) - position]
-        support.pop(position)
-        return out
-
-    def solve_support(s):
-        """u with A_S^T (y - A_S u) = beta s: Cholesky, then refinement steps whose
-        residual is formed as A_S^T (y - A_S u) - beta s (no cancellation of the large
-        A_S^T y against A_S^T A_S u): the normal equations square the conditioning."""
-        block = A[:, support]
-        u = np.zeros(len(support))
-        for _ in range(3):
-            misfit = block.T @ (y - block @ u) - beta * s
-            u += _triangular_solve(R, _triangular_solve(R, misfit, transpose=True))
-        return u
-
+    correlations_y = A.T @ y  # A_S^T y: the first refinement step's misfit, exactly
     if start is not None:
-        for j in np.argsort(-np.abs(start)):
-            if start[j] == 0:
-                break
-            grown, w, _ = try_add(j)
-            if w is None:
-                R = grown
-                support.append(j)
-                coef[j] = start[j]
+        order = np.argsort(-np.abs(start), kind="stable")
+        order = order[start[order] != 0]
+        kept = basis.extend(order)
+        coef[kept] = start[kept]
+    support = basis.index  # the basis's list of columns (updated in place)
     signs = np.sign(coef)
     added = -1
     best, stalls = np.inf, 0
     for _ in range(max_iter):
         if support:
             s = signs[support]
-            target = solve_support(s)
+            target = basis.solve(correlations_y[support] - beta * s, y, beta * s)
             current = coef[support]
             wrong = s * target <= 0
             if wrong.any():
@@ -370,10 +329,10 @@ def solve_active_set(centred, centred_y, beta, start=None, *, max_iter=None, tol
                     return None  # the column just added leaves at once: degenerate
                 coef[support] = current + steps.min() * (target - current)
                 coef[support[position]] = 0.0
-                R = drop(position)
+                basis.drop(position)
                 continue
             coef[support] = target
-        residual = y - A[:, support] @ coef[support]
+        residual = y - basis.combine(coef[support])
         objective = 0.5 * residual @ residual + beta * np.abs(coef).sum()
         # each optimum on a new support is lower than the last: no progress is cycling
         stalls = stalls + 1 if objective >= best * (1 - 1e-15) else 0
@@ -388,7 +347,7 @@ def solve_active_set(centred, centred_y, beta, start=None, *, max_iter=None, tol
             if k == 0 or outside[j] <= beta * (1 + tol):
                 return coef
             signs[j] = np.sign(correlations[j])
-            grown, w, rest = try_add(j)
+            part, rest, w = basis.project(j)
             if w is None or outside[j] > beta * (1 + ACTIVE_SET_KKT / 2):
                 break
             outside[j] = 0.0  # a swap would gain nothing but rounding, and may cycle
@@ -403,21 +362,145 @@ def solve_active_set(centred, centred_y, beta, start=None, *, max_iter=None, tol
             # decreasing at the first support column's zero, else add j as it is
             if swap is not None and swap[1] * rest >= outside[j] - beta:
                 swap = None
-            if swap is None and grown is None:
+            if swap is None and rest <= 0:
                 return None
         if swap is not None:
             position, t = swap
             coef[support] -= t * signs[j] * w
             coef[support[position]] = 0.0
             coef[j] = t * signs[j]
-            R = drop(position)
-            grown, _, _ = try_add(j)
-            if grown is None:
+            basis.drop(position)
+            part, rest, _ = basis.project(j)
+            if rest <= 0:
                 return None
-        R = grown
-        support.append(j)
+        basis.append(j, part, rest)
         added = j
     return None  # the iteration cap
+
+
+class _Basis:
+    """Independent columns A_S of a matrix, kept for the active set: their values as
+    rows of a buffer (so that A_S^T v and A_S u need no copy of A[:, S]) and the upper
+    Cholesky factor R of A_S^T A_S, updated as columns come and go."""
+
+    def __init__(self, A: np.ndarray):
+        self.A = A
+        self.norms = np.einsum("ij,ij->j", A, A)
+        self.index: list[int] = []
+        self.rows = np.zeros((min(A.shape[1], 64), A.shape[0]))
+        self.R = np.zeros((0, 0))
+
+    @property
+    def block(self) -> np.ndarray:
+        """A_S^T, shape (|S|, n): a view."""
+        return self.rows[: len(self.index)]
+
+    def combine(self, u: np.ndarray) -> np.ndarray:
+        """A_S u."""
+        return u @ self.block
+
+    def solve(self, misfit: np.ndarray, y: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """u with A_S^T (y - A_S u) = target, from the misfit at u = 0 (A_S^T y - target):
+        Cholesky, then two refinement steps whose misfit is formed as A_S^T (y - A_S u) -
+        target (no cancellation of the large A_S^T y against A_S^T A_S u: the normal
+        equations square the conditioning)."""
+        u = np.zeros(len(self.index))
+        for step in range(3):
+            if step:
+                misfit = self.block @ (y - self.combine(u)) - target
+            u += _triangular_solve(self.R, _triangular_solve(self.R, misfit, transpose=True))
+        return u
+
+    def project(self, j: int):
+        """(part, rest, w) for column j: part = R^-T A_S^T A_j, rest = ||A_j - A_S w||^2
+        with A_S w the projection of A_j on the span of A_S; w only when A_j is nearly
+        in that span (rest <= DEPENDENT_SHARE ||A_j||^2)."""
+        if not self.index:
+            part = np.zeros(0)
+        else:
+            part = _triangular_solve(self.R, self.block @ self.A[:, j], transpose=True)
+        rest = self.norms[j] - part @ part
+        w = None
+        if rest <= DEPENDENT_SHARE * self.norms[j]:
+            w = _triangular_solve(self.R, part)
+        return part, rest, w
+
+    def append(self, j: int, part: np.ndarray, rest: float) -> None:
+        """Add column j, given its ``project`` (rest > 0)."""
+        m = len(self.index)
+        if m == len(self.rows):  # grow the buffer geometrically
+            grown = np.zeros((min(2 * m, self.A.shape[1]), self.A.shape[0]))
+            grown[:m] = self.block
+            self.rows = grown
+        self.rows[m] = self.A[:, j]
+        R = np.zeros((m + 1, m + 1))
+        R[:m, :m], R[:m, m], R[m, m] = self.R, part, np.sqrt(rest)
+        self.R = R
+        self.index.append(j)
+
+    def drop(self, position: int) -> None:
+        """Remove the column at ``position``: re-triangularise R's trailing block."""
+        m = len(self.index)
+        cut = np.delete(self.R, position, axis=1)
+        tail = np.linalg.qr(cut[position:, position:], mode="r")
+        R = np.zeros((m - 1, m - 1))
+        R[:position] = cut[:position]
+        R[position:, position:] = tail[: m - 1 - position]
+        self.R = R
+        self.rows[position : m - 1] = self.rows[position + 1 : m].copy()
+        self.index.pop(position)
+
+    def extend(self, order) -> list[int]:
+        """Add the columns ``order`` (into an empty basis), skipping each one nearly in
+        the span of those before it (as ``project`` judges): one Cholesky factorisation
+        of their Gram matrix instead of a projection per column.  Returns those kept."""
+        order = np.asarray(order, dtype=int)
+        block = self.A[:, order]
+        gram = block.T @ block
+        candidates = np.arange(len(order))  # positions in ``order`` still to be judged
+        kept = np.zeros(0, dtype=int)
+        R = np.zeros((0, 0))
+        schur = gram  # Gram matrix of the candidates minus their projection on ``kept``
+        while len(candidates):
+            head = _cholesky_prefix(schur, DEPENDENT_SHARE * self.norms[order[candidates]])
+            accepted, rejected = candidates[:head], candidates[head + 1 :]
+            if head:  # R becomes [[R, P], [0, R_head]]
+                m = len(kept)
+                grown = np.zeros((m + head, m + head))
+                grown[:m, :m] = R
+                if m:
+                    grown[:m, m:] = self._coupling(R, gram, kept, accepted)
+                grown[m:, m:] = np.linalg.cholesky(schur[:head, :head]).T
+                R, kept = grown, np.concatenate([kept, accepted])
+            # the Schur complement of the candidates after the rejected one, given kept
+            schur = gram[np.ix_(rejected, rejected)]
+            if len(kept) and len(rejected):
+                projected = self._coupling(R, gram, kept, rejected)
+                schur = schur - projected.T @ projected
+            candidates = rejected
+        columns = order[kept]
+        self.index[:] = [int(j) for j in columns]
+        self.rows = np.zeros((max(len(columns), min(self.A.shape[1], 64)), self.A.shape[0]))
+        self.rows[: len(columns)] = block[:, kept].T
+        self.R = np.ascontiguousarray(R)
+        return list(self.index)
+
+    @staticmethod
+    def _coupling(R, gram, kept, others) -> np.ndarray:
+        """R^-T A_kept^T A_others from the Gram matrix."""
+        return _triangular_solve(R, gram[np.ix_(kept, others)], transpose=True)
+
+
+def _cholesky_prefix(matrix: np.ndarray, floors: np.ndarray) -> int:
+    """Length of the longest leading block of a symmetric matrix whose Cholesky pivots
+    (squared diagonal of the factor) are all above ``floors``."""
+    from scipy.linalg.lapack import dpotrf
+
+    factor, status = dpotrf(matrix, lower=0, clean=0, overwrite_a=0)
+    valid = len(matrix) if status == 0 else status - 1
+    pivots = np.diag(factor)[:valid] ** 2
+    low = np.flatnonzero(pivots <= floors[:valid])
+    return int(low[0]) if len(low) else valid
 
 
 def _triangular_solve(R: np.ndarray, rhs: np.ndarray, transpose: bool = False) -> np.ndarray:
