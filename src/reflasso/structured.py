@@ -92,11 +92,13 @@ class _Best:
         # global ranking, so that each region of the data can offer a chain.
         self.row_scores, self.row_params = [], []
 
-    def offer(self, scores: np.ndarray, columns, valid=None) -> None:
+    def offer(self, scores: np.ndarray, columns, valid=None, convert=None) -> None:
         """Consider candidates with these scores; ``columns`` are their parameters, one
         array per parameter, broadcastable to the scores' shape.  Only the kept
         candidates' parameters are ever materialised.  ``valid`` masks out entries
-        that are not chains."""
+        that are not chains.  ``convert``, if given, maps the kept candidates' columns
+        (an array (k, len(columns))) to their parameters."""
+        convert = convert or (lambda params: params)
         scores = np.abs(np.asarray(scores, dtype=float))
         if valid is not None:
             scores = np.where(valid, scores, -1.0)
@@ -110,12 +112,14 @@ class _Best:
             top = np.arange(flat.size)
         top = top[flat[top] >= 0]
         picked = np.unravel_index(top, scores.shape)
-        params = np.stack([np.broadcast_to(c, scores.shape)[picked] for c in columns], axis=-1)
+        params = convert(
+            np.stack([np.broadcast_to(c, scores.shape)[picked] for c in columns], axis=-1)
+        )
         if scores.ndim == 2:
             rows = np.arange(len(scores))
             at = (rows, scores.argmax(axis=1))
             row_params = [np.broadcast_to(c, scores.shape)[at] for c in columns]
-            self.offer_row_bests(scores[at], np.stack(row_params, axis=-1))
+            self.offer_row_bests(scores[at], convert(np.stack(row_params, axis=-1)))
         self.scores = np.concatenate([self.scores, flat[top]])
         self.params = np.concatenate([self.params, params])
         if self.scores.size > 2 * self.keep:
@@ -396,28 +400,49 @@ def _sweep(points, weights, anchors, spans, best: _Best) -> None:
     # plane coordinates (frames, n + d) of x_i - x_a, then of the axes
     v0 = np.concatenate([B0 @ points.T - (B0 * here).sum(1)[:, None], B0], axis=1)
     v1 = np.concatenate([B1 @ points.T - (B1 * here).sum(1)[:, None], B1], axis=1)
-    mass = np.concatenate([weights, np.zeros(d)])
-    n0, n1, _ = _normals(v0, v1)
-    order = np.argsort(np.arctan2(n1, n0), axis=1, kind="stable")
-    v0, v1 = np.take_along_axis(v0, order, 1), np.take_along_axis(v1, order, 1)
-    mass = np.take_along_axis(np.broadcast_to(mass, v0.shape), order, 1)
-    n0, n1, flip = _normals(v0, v1)
-    signed = mass * np.where(flip, 1.0, -1.0)  # lambda_i s_i, s_i the sign after
+    mass = np.broadcast_to(np.concatenate([weights, np.zeros(d)]), v0.shape)
+    n0, n1 = _normals(v0, v1)
+    # ties need no order: the candidate c is orthogonal to all tied v_i, whose terms vanish
+    order = np.argsort(_pseudo_angle(n0, n1), axis=1)
+    n0, n1 = np.take_along_axis(n0, order, 1), np.take_along_axis(n1, order, 1)
+    mass = np.take_along_axis(mass, order, 1)
+    # lambda_i s_i v_i, s_i the sign of c . v_i just after the angle of v_i, is
+    # lambda_i (-n1, n0) whether or not the normal was flipped (see _normals)
+    t0, t1 = -mass * n1, mass * n0
     # G just after the m-th angle: terms up to m have their "after" sign, the rest not.
-    g0 = 2 * np.cumsum(signed * v0, 1) - (signed * v0).sum(1, keepdims=True)
-    g1 = 2 * np.cumsum(signed * v1, 1) - (signed * v1).sum(1, keepdims=True)
-    W = [B0[:, i, None] * n0 + B1[:, i, None] * n1 for i in range(d)]  # unnormalised w
-    norm1 = sum(np.abs(w) for w in W)
+    g0 = 2 * np.cumsum(t0, 1) - t0.sum(1, keepdims=True)
+    g1 = 2 * np.cumsum(t1, 1) - t1.sum(1, keepdims=True)
+    norm1 = sum(np.abs(B0[:, i, None] * n0 + B1[:, i, None] * n1) for i in range(d))  # ||w||_1
     ok = norm1 > 1e-12
     norm1 = np.where(ok, norm1, 1.0)
     scores = (n0 * g0 + n1 * g1) / norm1
-    offset = -(n0 * (B0 * here).sum(1)[:, None] + n1 * (B1 * here).sum(1)[:, None]) / norm1
-    best.offer(scores, [w / norm1 for w in W] + [offset], valid=ok)
+    shift0, shift1 = (B0 * here).sum(1), (B1 * here).sum(1)
+
+    def chains(params):
+        """(w, b) of the kept candidates from (c0, c1, ||w||_1, frame)."""
+        c0, c1, size, frame = params.T
+        frame = frame.astype(int)
+        w = (B0[frame] * c0[:, None] + B1[frame] * c1[:, None]) / size[:, None]
+        offset = -(c0 * shift0[frame] + c1 * shift1[frame]) / size
+        return np.column_stack([w, offset])
+
+    frames = np.arange(len(anchors))[:, None].astype(float)
+    best.offer(scores, [n0, n1, norm1, frames], valid=ok, convert=chains)
+
+
+def _pseudo_angle(n0, n1):
+    """A strictly increasing function of the angle of (n0, n1) over [0, pi) (n1 >= 0),
+    as precise as the angle itself and cheaper than arctan2: n1 / (|n0| + n1) up to
+    pi / 2, 2 minus it beyond (0 for the zero vector, whose terms vanish)."""
+    size = np.abs(n0) + n1
+    ratio = np.divide(n1, size, out=np.zeros_like(size), where=size > 0)
+    return np.where(n0 < 0, 2.0 - ratio, ratio)
 
 
 def _normals(v0, v1):
     """c orthogonal to v: n = rot90(v) = (-v1, v0), flipped to an angle in [0, pi).
-    Just after that angle, c . v has sign +1 if n was flipped and -1 otherwise."""
+    Just after that angle, c . v has sign +1 if n was flipped and -1 otherwise, so
+    that sign times v is (-n1, n0) either way."""
     n0, n1 = -v1, v0
     flip = (n1 < 0) | ((n1 == 0) & (n0 < 0))
-    return np.where(flip, -n0, n0), np.where(flip, -n1, n1), flip
+    return np.where(flip, -n0, n0), np.where(flip, -n1, n1)
