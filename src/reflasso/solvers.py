@@ -666,16 +666,31 @@ def _diverse_violators(columns, score, beta, count, pool=20, similar=0.99):
     block = columns.take(candidates)
     block = block - block.mean(axis=0)
     block /= np.maximum(np.linalg.norm(block, axis=0), 1e-300)
-    chosen, alive = [], np.ones(len(candidates), dtype=bool)
-    for i in range(len(candidates)):
-        if not alive[i]:
-            continue
-        chosen.append(candidates[i])
-        if len(chosen) == count:
-            break
-        later = np.flatnonzero(alive[i + 1 :]) + i + 1  # only live ones need the test
-        alive[later] = np.abs(block[:, later].T @ block[:, i]) <= similar
-    return np.array(chosen, dtype=int)
+    unit = np.ascontiguousarray(block.T)  # one row per candidate, best first
+    chosen: list[int] = []  # positions in ``candidates``
+    # Candidate i is chosen iff it is no near-copy of any chosen before it: judged in
+    # blocks, against the chosen of earlier blocks at once (a matrix product), then in
+    # order within the block.
+    for start in range(0, len(candidates), DIVERSITY_BLOCK):
+        part = unit[start : start + DIVERSITY_BLOCK]
+        alive = np.ones(len(part), dtype=bool)
+        if chosen:
+            alive = np.abs(part @ unit[chosen].T).max(axis=1) <= similar
+        live = np.flatnonzero(alive)
+        copies = np.abs(part[live] @ part[live].T) > similar
+        open_ = np.ones(len(live), dtype=bool)
+        for i in range(len(live)):
+            if not open_[i]:
+                continue
+            chosen.append(start + live[i])
+            if len(chosen) == count:
+                return candidates[chosen]
+            open_[i + 1 :] &= ~copies[i, i + 1 :]
+    return candidates[chosen]
+
+
+#: Candidates judged together by ``_diverse_violators``.
+DIVERSITY_BLOCK = 256
 
 
 # ------------------------------------------------------------- column generation
