@@ -527,7 +527,12 @@ def _lapack_trtrs():
 def _solve_restricted(centred, centred_y, beta, start=None, info=None):
     """The exact restricted solve: the warm-started active set, or (when it fails)
     the interior point with polish; ``info["fallbacks"]`` counts the latter."""
-    coef = solve_active_set(centred, centred_y, beta, start)
+    from threadpoolctl import threadpool_limits
+
+    # Thousands of small matrix-vector products: BLAS threads only slow them down (2-D,
+    # n = 2,000, 915 chains: 16 s with two threads, 2.4 s with one, on the busy 2-core box)
+    with threadpool_limits(limits=1, user_api="blas"):
+        coef = solve_active_set(centred, centred_y, beta, start)
     violation = np.inf if coef is None else kkt_violation(centred, centred_y, beta, coef)
     if violation <= _kkt_floor(centred, centred_y, beta, coef):
         return coef
@@ -708,6 +713,12 @@ LOOSE_KEEP = 0.5  # while the set has at most 2n chains
 #: 100 / 300 / 1000, but a larger count also makes each oracle pass and each
 #: restricted set larger (n = 2000: 59 s with 300, 69 s with 1000).
 COUNT = 300
+#: Depth 2 in d >= 3: an oracle pass sweeps every (anchor, spanning vectors) frame,
+#: about n^3 log n work in 3-D, while the restricted solves stay small (a few thousand
+#: chains: well under a pass), so rounds are what cost.  There each round adds up to
+#: WIDE_COUNT chains and keeps every chain above LOOSE_KEEP (3-D, n = 300: 44 rounds
+#: with 300 chains and KEEP, 23 with 1000 chains, 18 with 1000 and LOOSE_KEEP).
+WIDE_COUNT = 1000
 
 
 def solve_generated(
@@ -727,13 +738,15 @@ def solve_generated(
     Round t solves the Lasso exactly on the generated chains (``_solve_restricted``:
     the active set, warm-started from the previous round's coefficients), then prices
     the residual over *every* unit chain of the depth (``pricing.price``: the exact
-    supremum of |g(X) . r| and the ``count`` best chains, default min(n, COUNT)) and
-    adds the chains with |g(X) . r| > beta (1 + tol).  Generated chains that are
-    neither in the support nor nearly tight (|g(X) . r| < KEEP beta) are dropped
-    again.  Stops when the oracle's maximum is at most beta (1 + tol) and the relative
-    duality gap (dual point: the residual scaled into the feasible set of the whole
-    dictionary) is at most ``tol``.  ``initial``: chains (W, b1, C) or (W, b1, C, coef)
-    to start from (a warm start: the restricted solve starts from those coefficients).
+    supremum of |g(X) . r| and the ``count`` best chains, default min(n, COUNT), or
+    WIDE_COUNT at depth 2 in d >= 3) and adds the chains with |g(X) . r| > beta
+    (1 + tol).  Generated chains that are neither in the support nor nearly tight
+    (|g(X) . r| < KEEP beta; LOOSE_KEEP while the set is small and at depth 2 in
+    d >= 3) are dropped again.  Stops when the oracle's maximum is at most
+    beta (1 + tol) and the relative duality gap (dual point: the residual scaled into
+    the feasible set of the whole dictionary) is at most ``tol``.  ``initial``: chains
+    (W, b1, C) or (W, b1, C, coef) to start from (a warm start: the restricted solve
+    starts from those coefficients).
 
     Returns (W, b1, C, coef, intercept, info); info has rounds, oracle_max (the last
     oracle maximum / beta), gap, relative_gap, working_set, pricing_s, converged.
@@ -743,7 +756,8 @@ def solve_generated(
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
     n, d = X.shape
-    count = int(count or min(n, COUNT))
+    wide = depth == 2 and d >= 3  # the oracle costs far more than a restricted solve
+    count = int(count or (WIDE_COUNT if wide else min(n, COUNT)))
     options = dict(price_options or {})
     y_mean = float(y.mean())
     centred_y = y - y_mean
@@ -812,7 +826,7 @@ def solve_generated(
             stuck, keep = True, 1 - 1e-6
         else:
             stuck = False
-            keep = KEEP if len(b1) > 2 * n else LOOSE_KEEP  # large sets: slower solves
+            keep = KEEP if len(b1) > 2 * n and not wide else LOOSE_KEEP  # large: slower
         kept = (coef != 0) | (np.abs(centred.T @ residual) >= keep * beta)
         W, b1, C, start = _unique_chains(  # kept chains first: they keep their coef
             np.concatenate([W[kept], priced.W[new]]),
