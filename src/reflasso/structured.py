@@ -27,6 +27,7 @@ import itertools
 import sys
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from .chains import evaluate_unit_chains
 from .pricing import PricedChains
@@ -336,8 +337,10 @@ def price_depth2(X, residual, count: int) -> PricedChains:
     points, weights, center, scale = _merged(X, lam)
     best = _Best(count, d + 1)
     if len(points) >= 2:
-        for anchors, spans in _frames(points):
-            _sweep(points, weights, anchors, spans, best)
+        # small products and SVDs per block of frames: BLAS threads only add overhead
+        with threadpool_limits(limits=1, user_api="blas"):
+            for anchors, spans in _frames(points):
+                _sweep(points, weights, anchors, spans, best)
     ranking, params = best.distinct(sys.maxsize)
     W, b = params[:, :d], params[:, d]
     # scale * |w.u + b| with u = (x - center)/scale is |w.x + scale b - w.center|
