@@ -394,6 +394,8 @@ def _sweep(points, weights, anchors, spans, best: _Best) -> None:
     to some v_m.  Axes enter as vectors with weight 0: they add candidates (w
     orthogonal to an axis) but no terms.
     """
+    from . import plane_sweep  # numba: imported only where needed
+
     d = points.shape[1]
     B0, B1, valid = _plane_bases(points, anchors, spans)
     anchors, B0, B1 = anchors[valid], B0[valid], B1[valid]
@@ -403,22 +405,14 @@ def _sweep(points, weights, anchors, spans, best: _Best) -> None:
     # plane coordinates (frames, n + d) of x_i - x_a, then of the axes
     v0 = np.concatenate([B0 @ points.T - (B0 * here).sum(1)[:, None], B0], axis=1)
     v1 = np.concatenate([B1 @ points.T - (B1 * here).sum(1)[:, None], B1], axis=1)
-    mass = np.broadcast_to(np.concatenate([weights, np.zeros(d)]), v0.shape)
-    n0, n1 = _normals(v0, v1)
-    # ties need no order: the candidate c is orthogonal to all tied v_i, whose terms vanish
-    order = np.argsort(_pseudo_angle(n0, n1), axis=1)
-    n0, n1 = np.take_along_axis(n0, order, 1), np.take_along_axis(n1, order, 1)
-    mass = np.take_along_axis(mass, order, 1)
-    # lambda_i s_i v_i, s_i the sign of c . v_i just after the angle of v_i, is
-    # lambda_i (-n1, n0) whether or not the normal was flipped (see _normals)
-    t0, t1 = -mass * n1, mass * n0
-    # G just after the m-th angle: terms up to m have their "after" sign, the rest not.
-    g0 = 2 * np.cumsum(t0, 1) - t0.sum(1, keepdims=True)
-    g1 = 2 * np.cumsum(t1, 1) - t1.sum(1, keepdims=True)
-    norm1 = sum(np.abs(B0[:, i, None] * n0 + B1[:, i, None] * n1) for i in range(d))  # ||w||_1
-    ok = norm1 > 1e-12
-    norm1 = np.where(ok, norm1, 1.0)
-    scores = (n0 * g0 + n1 * g1) / norm1
+    mass = np.concatenate([weights, np.zeros(d)])
+    n0, n1, key = (np.empty(v0.shape) for _ in range(3))
+    plane_sweep.normals(v0, v1, n0, n1, key)
+    order = np.argsort(key, axis=1)  # ties need no order (plane_sweep.scores)
+    scores, c0, c1, norm1 = (np.empty(v0.shape) for _ in range(4))
+    B0, B1 = np.ascontiguousarray(B0), np.ascontiguousarray(B1)  # one compiled layout
+    plane_sweep.scores(order, n0, n1, mass, B0, B1, scores, c0, c1, norm1)
+    ok = norm1 > 0
     shift0, shift1 = (B0 * here).sum(1), (B1 * here).sum(1)
 
     def chains(params):
@@ -430,22 +424,4 @@ def _sweep(points, weights, anchors, spans, best: _Best) -> None:
         return np.column_stack([w, offset])
 
     frames = np.arange(len(anchors))[:, None].astype(float)
-    best.offer(scores, [n0, n1, norm1, frames], valid=ok, convert=chains)
-
-
-def _pseudo_angle(n0, n1):
-    """A strictly increasing function of the angle of (n0, n1) over [0, pi) (n1 >= 0),
-    as precise as the angle itself and cheaper than arctan2: n1 / (|n0| + n1) up to
-    pi / 2, 2 minus it beyond (0 for the zero vector, whose terms vanish)."""
-    size = np.abs(n0) + n1
-    ratio = np.divide(n1, size, out=np.zeros_like(size), where=size > 0)
-    return np.where(n0 < 0, 2.0 - ratio, ratio)
-
-
-def _normals(v0, v1):
-    """c orthogonal to v: n = rot90(v) = (-v1, v0), flipped to an angle in [0, pi).
-    Just after that angle, c . v has sign +1 if n was flipped and -1 otherwise, so
-    that sign times v is (-n1, n0) either way."""
-    n0, n1 = -v1, v0
-    flip = (n1 < 0) | ((n1 == 0) & (n0 < 0))
-    return np.where(flip, -n0, n0), np.where(flip, -n1, n1)
+    best.offer(scores, [c0, c1, norm1, frames], valid=ok, convert=chains)
