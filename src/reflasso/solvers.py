@@ -439,14 +439,11 @@ class _Basis:
         self.index.append(j)
 
     def drop(self, position: int) -> None:
-        """Remove the column at ``position``: re-triangularise R's trailing block."""
+        """Remove the column at ``position`` (R by Givens rotations, compiled)."""
+        from .cholesky_update import drop_column  # numba: imported only where needed
+
         m = len(self.index)
-        cut = np.delete(self.R, position, axis=1)
-        tail = np.linalg.qr(cut[position:, position:], mode="r")
-        R = np.zeros((m - 1, m - 1))
-        R[:position] = cut[:position]
-        R[position:, position:] = tail[: m - 1 - position]
-        self.R = R
+        self.R = drop_column(self.R, position)
         self.rows[position : m - 1] = self.rows[position + 1 : m].copy()
         self.index.pop(position)
 
