@@ -150,3 +150,23 @@ def test_unit_chains_with_near_copies_on_many_points():
     assert kkt_violation(A, y, beta, coef) <= ACTIVE_SET_KKT
     assert_basic(A, coef)
     assert_matches_clarabel(A, y, beta, coef)
+
+
+@pytest.mark.parametrize("m", [1, 2, 7, 40])
+def test_cholesky_downdate_removes_one_column(m):
+    """drop_column (Givens rotations) returns an upper triangular R' whose R'^T R' is
+    the Gram matrix without that column, for every position.  Tolerance 1e-10 relative
+    to the Gram's largest entry: rotations are backward stable, so the error is a few
+    eps times m."""
+    from reflasso.cholesky_update import drop_column
+
+    A = np.random.default_rng(m).normal(size=(60, m))
+    R = np.ascontiguousarray(np.linalg.qr(A, mode="r"))
+    gram = A.T @ A
+    for position in range(m):
+        reduced = drop_column(R, position)
+        assert reduced.shape == (m - 1, m - 1)
+        assert np.array_equal(reduced, np.triu(reduced))
+        expected = np.delete(np.delete(gram, position, 0), position, 1)
+        scale = np.abs(gram).max()
+        np.testing.assert_allclose(reduced.T @ reduced, expected, rtol=0, atol=1e-10 * scale)

@@ -176,12 +176,12 @@ def test_every_candidate_is_scored_as_its_chain(monkeypatch, depth, d, n):
     seen = []
     original = structured._Best.offer
 
-    def spy(self, scores, columns, valid=None):
+    def spy(self, scores, columns, valid=None, convert=None):
         scores = np.asarray(scores, dtype=float)
         keep = np.ones(scores.shape, bool) if valid is None else valid
-        params = [np.broadcast_to(c, scores.shape)[keep] for c in columns]
-        seen.append((scores[keep], np.stack(params, axis=-1)))
-        original(self, scores, columns, valid)
+        params = np.stack([np.broadcast_to(c, scores.shape)[keep] for c in columns], axis=-1)
+        seen.append((scores[keep], params if convert is None else convert(params)))
+        original(self, scores, columns, valid, convert)
 
     monkeypatch.setattr(structured._Best, "offer", spy)
     monkeypatch.setattr(structured._Best, "KEEP_ALL", True)  # the kernels drop nothing

@@ -303,63 +303,22 @@ def solve_active_set(centred, centred_y, beta, start=None, *, max_iter=None, tol
     A, y = np.asarray(centred, float), np.asarray(centred_y, float)
     n, k = A.shape
     max_iter = max_iter or 100 + 2 * k
-    norms = np.einsum("ij,ij->j", A, A)
+    basis = _Basis(A)
     coef = np.zeros(k)
-    support, R = [], np.zeros((0, 0))
-
-    def try_add(j):
-        """(R extended by column j or None, w, ||A_j - A_S w||^2) with A_S w the
-        projection of A_j on the support's span; w only when A_j is nearly in it."""
-        cross = A[:, support].T @ A[:, j]
-        part = _triangular_solve(R, cross, transpose=True) if support else cross
-        rest = norms[j] - part @ part
-        w = None
-        if rest <= DEPENDENT_SHARE * norms[j]:
-            w = _triangular_solve(R, part) if support else part
-        if rest <= 0:
-            return None, w, 0.0
-        m = len(support)
-        grown = np.zeros((m + 1, m + 1))
-        grown[:m, :m], grown[:m, m], grown[m, m] = R, part, np.sqrt(rest)
-        return grown, w, rest
-
-    def drop(position):
-        """R without column ``position``: re-triangularise the trailing block."""
-        cut = np.delete(R, position, axis=1)
-        tail = np.linalg.qr(cut[position:, position:], mode="r")
-        out = np.zeros((len(cut) - 1, len(cut) - 1))
-        out[:position] = cut[:position]
-        out[position:, position:] = tail[: len(out) - position]
-        support.pop(position)
-        return out
-
-    def solve_support(s):
-        """u with A_S^T (y - A_S u) = beta s: Cholesky, then refinement steps whose
-        residual is formed as A_S^T (y - A_S u) - beta s (no cancellation of the large
-        A_S^T y against A_S^T A_S u): the normal equations square the conditioning."""
-        block = A[:, support]
-        u = np.zeros(len(support))
-        for _ in range(3):
-            misfit = block.T @ (y - block @ u) - beta * s
-            u += _triangular_solve(R, _triangular_solve(R, misfit, transpose=True))
-        return u
-
+    correlations_y = A.T @ y  # A_S^T y: the first refinement step's misfit, exactly
     if start is not None:
-        for j in np.argsort(-np.abs(start)):
-            if start[j] == 0:
-                break
-            grown, w, _ = try_add(j)
-            if w is None:
-                R = grown
-                support.append(j)
-                coef[j] = start[j]
+        order = np.argsort(-np.abs(start), kind="stable")
+        order = order[start[order] != 0]
+        kept = basis.extend(order)
+        coef[kept] = start[kept]
+    support = basis.index  # the basis's list of columns (updated in place)
     signs = np.sign(coef)
     added = -1
     best, stalls = np.inf, 0
     for _ in range(max_iter):
         if support:
             s = signs[support]
-            target = solve_support(s)
+            target = basis.solve(correlations_y[support] - beta * s, y, beta * s)
             current = coef[support]
             wrong = s * target <= 0
             if wrong.any():
@@ -370,10 +329,10 @@ def solve_active_set(centred, centred_y, beta, start=None, *, max_iter=None, tol
                     return None  # the column just added leaves at once: degenerate
                 coef[support] = current + steps.min() * (target - current)
                 coef[support[position]] = 0.0
-                R = drop(position)
+                basis.drop(position)
                 continue
             coef[support] = target
-        residual = y - A[:, support] @ coef[support]
+        residual = y - basis.combine(coef[support])
         objective = 0.5 * residual @ residual + beta * np.abs(coef).sum()
         # each optimum on a new support is lower than the last: no progress is cycling
         stalls = stalls + 1 if objective >= best * (1 - 1e-15) else 0
@@ -388,7 +347,7 @@ def solve_active_set(centred, centred_y, beta, start=None, *, max_iter=None, tol
             if k == 0 or outside[j] <= beta * (1 + tol):
                 return coef
             signs[j] = np.sign(correlations[j])
-            grown, w, rest = try_add(j)
+            part, rest, w = basis.project(j)
             if w is None or outside[j] > beta * (1 + ACTIVE_SET_KKT / 2):
                 break
             outside[j] = 0.0  # a swap would gain nothing but rounding, and may cycle
@@ -403,21 +362,142 @@ def solve_active_set(centred, centred_y, beta, start=None, *, max_iter=None, tol
             # decreasing at the first support column's zero, else add j as it is
             if swap is not None and swap[1] * rest >= outside[j] - beta:
                 swap = None
-            if swap is None and grown is None:
+            if swap is None and rest <= 0:
                 return None
         if swap is not None:
             position, t = swap
             coef[support] -= t * signs[j] * w
             coef[support[position]] = 0.0
             coef[j] = t * signs[j]
-            R = drop(position)
-            grown, _, _ = try_add(j)
-            if grown is None:
+            basis.drop(position)
+            part, rest, _ = basis.project(j)
+            if rest <= 0:
                 return None
-        R = grown
-        support.append(j)
+        basis.append(j, part, rest)
         added = j
     return None  # the iteration cap
+
+
+class _Basis:
+    """Independent columns A_S of a matrix, kept for the active set: their values as
+    rows of a buffer (so that A_S^T v and A_S u need no copy of A[:, S]) and the upper
+    Cholesky factor R of A_S^T A_S, updated as columns come and go."""
+
+    def __init__(self, A: np.ndarray):
+        self.A = A
+        self.norms = np.einsum("ij,ij->j", A, A)
+        self.index: list[int] = []
+        self.rows = np.zeros((min(A.shape[1], 64), A.shape[0]))
+        self.R = np.zeros((0, 0))
+
+    @property
+    def block(self) -> np.ndarray:
+        """A_S^T, shape (|S|, n): a view."""
+        return self.rows[: len(self.index)]
+
+    def combine(self, u: np.ndarray) -> np.ndarray:
+        """A_S u."""
+        return u @ self.block
+
+    def solve(self, misfit: np.ndarray, y: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """u with A_S^T (y - A_S u) = target, from the misfit at u = 0 (A_S^T y - target):
+        Cholesky, then two refinement steps whose misfit is formed as A_S^T (y - A_S u) -
+        target (no cancellation of the large A_S^T y against A_S^T A_S u: the normal
+        equations square the conditioning)."""
+        u = np.zeros(len(self.index))
+        for step in range(3):
+            if step:
+                misfit = self.block @ (y - self.combine(u)) - target
+            u += _triangular_solve(self.R, _triangular_solve(self.R, misfit, transpose=True))
+        return u
+
+    def project(self, j: int):
+        """(part, rest, w) for column j: part = R^-T A_S^T A_j, rest = ||A_j - A_S w||^2
+        with A_S w the projection of A_j on the span of A_S; w only when A_j is nearly
+        in that span (rest <= DEPENDENT_SHARE ||A_j||^2)."""
+        if not self.index:
+            part = np.zeros(0)
+        else:
+            part = _triangular_solve(self.R, self.block @ self.A[:, j], transpose=True)
+        rest = self.norms[j] - part @ part
+        w = None
+        if rest <= DEPENDENT_SHARE * self.norms[j]:
+            w = _triangular_solve(self.R, part)
+        return part, rest, w
+
+    def append(self, j: int, part: np.ndarray, rest: float) -> None:
+        """Add column j, given its ``project`` (rest > 0)."""
+        m = len(self.index)
+        if m == len(self.rows):  # grow the buffer geometrically
+            grown = np.zeros((min(2 * m, self.A.shape[1]), self.A.shape[0]))
+            grown[:m] = self.block
+            self.rows = grown
+        self.rows[m] = self.A[:, j]
+        R = np.zeros((m + 1, m + 1))
+        R[:m, :m], R[:m, m], R[m, m] = self.R, part, np.sqrt(rest)
+        self.R = R
+        self.index.append(j)
+
+    def drop(self, position: int) -> None:
+        """Remove the column at ``position`` (R by Givens rotations, compiled)."""
+        from .cholesky_update import drop_column  # numba: imported only where needed
+
+        m = len(self.index)
+        self.R = drop_column(self.R, position)
+        self.rows[position : m - 1] = self.rows[position + 1 : m].copy()
+        self.index.pop(position)
+
+    def extend(self, order) -> list[int]:
+        """Add the columns ``order`` (into an empty basis), skipping each one nearly in
+        the span of those before it (as ``project`` judges): one Cholesky factorisation
+        of their Gram matrix instead of a projection per column.  Returns those kept."""
+        order = np.asarray(order, dtype=int)
+        block = self.A[:, order]
+        gram = block.T @ block
+        candidates = np.arange(len(order))  # positions in ``order`` still to be judged
+        kept = np.zeros(0, dtype=int)
+        R = np.zeros((0, 0))
+        schur = gram  # Gram matrix of the candidates minus their projection on ``kept``
+        while len(candidates):
+            head = _cholesky_prefix(schur, DEPENDENT_SHARE * self.norms[order[candidates]])
+            accepted, rejected = candidates[:head], candidates[head + 1 :]
+            if head:  # R becomes [[R, P], [0, R_head]]
+                m = len(kept)
+                grown = np.zeros((m + head, m + head))
+                grown[:m, :m] = R
+                if m:
+                    grown[:m, m:] = self._coupling(R, gram, kept, accepted)
+                grown[m:, m:] = np.linalg.cholesky(schur[:head, :head]).T
+                R, kept = grown, np.concatenate([kept, accepted])
+            # the Schur complement of the candidates after the rejected one, given kept
+            schur = gram[np.ix_(rejected, rejected)]
+            if len(kept) and len(rejected):
+                projected = self._coupling(R, gram, kept, rejected)
+                schur = schur - projected.T @ projected
+            candidates = rejected
+        columns = order[kept]
+        self.index[:] = [int(j) for j in columns]
+        self.rows = np.zeros((max(len(columns), min(self.A.shape[1], 64)), self.A.shape[0]))
+        self.rows[: len(columns)] = block[:, kept].T
+        self.R = np.ascontiguousarray(R)
+        return list(self.index)
+
+    @staticmethod
+    def _coupling(R, gram, kept, others) -> np.ndarray:
+        """R^-T A_kept^T A_others from the Gram matrix."""
+        return _triangular_solve(R, gram[np.ix_(kept, others)], transpose=True)
+
+
+def _cholesky_prefix(matrix: np.ndarray, floors: np.ndarray) -> int:
+    """Length of the longest leading block of a symmetric matrix whose Cholesky pivots
+    (squared diagonal of the factor) are all above ``floors``."""
+    from scipy.linalg.lapack import dpotrf
+
+    factor, status = dpotrf(matrix, lower=0, clean=0, overwrite_a=0)
+    valid = len(matrix) if status == 0 else status - 1
+    pivots = np.diag(factor)[:valid] ** 2
+    low = np.flatnonzero(pivots <= floors[:valid])
+    return int(low[0]) if len(low) else valid
 
 
 def _triangular_solve(R: np.ndarray, rhs: np.ndarray, transpose: bool = False) -> np.ndarray:
@@ -444,7 +524,12 @@ def _lapack_trtrs():
 def _solve_restricted(centred, centred_y, beta, start=None, info=None):
     """The exact restricted solve: the warm-started active set, or (when it fails)
     the interior point with polish; ``info["fallbacks"]`` counts the latter."""
-    coef = solve_active_set(centred, centred_y, beta, start)
+    from threadpoolctl import threadpool_limits
+
+    # Thousands of small matrix-vector products: BLAS threads only slow them down (2-D,
+    # n = 2,000, 915 chains: 16 s with two threads, 2.4 s with one, on the busy 2-core box)
+    with threadpool_limits(limits=1, user_api="blas"):
+        coef = solve_active_set(centred, centred_y, beta, start)
     violation = np.inf if coef is None else kkt_violation(centred, centred_y, beta, coef)
     if coef is not None and violation > _kkt_floor(centred, centred_y, beta, coef):
         # Rounding accumulated in the factor's updates (seen on 900 columns of 5,000
@@ -589,16 +674,31 @@ def _diverse_violators(columns, score, beta, count, pool=20, similar=0.99):
     block = columns.take(candidates)
     block = block - block.mean(axis=0)
     block /= np.maximum(np.linalg.norm(block, axis=0), 1e-300)
-    chosen, alive = [], np.ones(len(candidates), dtype=bool)
-    for i in range(len(candidates)):
-        if not alive[i]:
-            continue
-        chosen.append(candidates[i])
-        if len(chosen) == count:
-            break
-        later = np.flatnonzero(alive[i + 1 :]) + i + 1  # only live ones need the test
-        alive[later] = np.abs(block[:, later].T @ block[:, i]) <= similar
-    return np.array(chosen, dtype=int)
+    unit = np.ascontiguousarray(block.T)  # one row per candidate, best first
+    chosen: list[int] = []  # positions in ``candidates``
+    # Candidate i is chosen iff it is no near-copy of any chosen before it: judged in
+    # blocks, against the chosen of earlier blocks at once (a matrix product), then in
+    # order within the block.
+    for start in range(0, len(candidates), DIVERSITY_BLOCK):
+        part = unit[start : start + DIVERSITY_BLOCK]
+        alive = np.ones(len(part), dtype=bool)
+        if chosen:
+            alive = np.abs(part @ unit[chosen].T).max(axis=1) <= similar
+        live = np.flatnonzero(alive)
+        copies = np.abs(part[live] @ part[live].T) > similar
+        open_ = np.ones(len(live), dtype=bool)
+        for i in range(len(live)):
+            if not open_[i]:
+                continue
+            chosen.append(start + live[i])
+            if len(chosen) == count:
+                return candidates[chosen]
+            open_[i + 1 :] &= ~copies[i, i + 1 :]
+    return candidates[chosen]
+
+
+#: Candidates judged together by ``_diverse_violators``.
+DIVERSITY_BLOCK = 256
 
 
 # ------------------------------------------------------------- column generation
@@ -616,6 +716,12 @@ LOOSE_KEEP = 0.5  # while the set has at most 2n chains
 #: 100 / 300 / 1000, but a larger count also makes each oracle pass and each
 #: restricted set larger (n = 2000: 59 s with 300, 69 s with 1000).
 COUNT = 300
+#: Depth 2 in d >= 3: an oracle pass sweeps every (anchor, spanning vectors) frame,
+#: about n^3 log n work in 3-D, while the restricted solves stay small (a few thousand
+#: chains: well under a pass), so rounds are what cost.  There each round adds up to
+#: WIDE_COUNT chains and keeps every chain above LOOSE_KEEP (3-D, n = 300: 44 rounds
+#: with 300 chains and KEEP, 23 with 1000 chains, 18 with 1000 and LOOSE_KEEP).
+WIDE_COUNT = 1000
 
 #: Without a warm start, depth L >= 3 starts from the depth L - 1 fit (its chains are
 #: depth-L chains with c_L = 0), solved to this tolerance: its oracle is far cheaper
@@ -644,14 +750,16 @@ def solve_generated(
     Round t solves the Lasso exactly on the generated chains (``_solve_restricted``:
     the active set, warm-started from the previous round's coefficients), then prices
     the residual over *every* unit chain of the depth (``pricing.price``: the exact
-    supremum of |g(X) . r| and the ``count`` best chains, default min(n, COUNT)) and
-    adds the chains with |g(X) . r| > beta (1 + tol).  Generated chains that are
-    neither in the support nor nearly tight (|g(X) . r| < KEEP beta) are dropped
-    again.  Stops when the oracle's maximum is at most beta (1 + tol) and the relative
-    duality gap (dual point: the residual scaled into the feasible set of the whole
-    dictionary) is at most ``tol``.  ``initial``: chains (W, b1, C) or (W, b1, C, coef)
-    to start from (a warm start: the restricted solve starts from those coefficients);
-    without one, depth L >= 3 starts from the depth L - 1 fit (``LOWER_DEPTH_TOL``).
+    supremum of |g(X) . r| and the ``count`` best chains, default min(n, COUNT), or
+    WIDE_COUNT at depth 2 in d >= 3) and adds the chains with |g(X) . r| > beta
+    (1 + tol).  Generated chains that are neither in the support nor nearly tight
+    (|g(X) . r| < KEEP beta; LOOSE_KEEP while the set is small and at depth 2 in
+    d >= 3) are dropped again.  Stops when the oracle's maximum is at most
+    beta (1 + tol) and the relative duality gap (dual point: the residual scaled into
+    the feasible set of the whole dictionary) is at most ``tol``.  ``initial``: chains
+    (W, b1, C) or (W, b1, C, coef) to start from (a warm start: the restricted solve
+    starts from those coefficients); without one, depth L >= 3 starts from the depth
+    L - 1 fit (``LOWER_DEPTH_TOL``).
 
     Returns (W, b1, C, coef, intercept, info); info has rounds, oracle_max (the last
     oracle maximum / beta), gap, relative_gap, working_set, pricing_s (the lower-depth
@@ -662,18 +770,18 @@ def solve_generated(
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
     n, d = X.shape
-    count = int(count or min(n, COUNT))
+    lower_info = None
+    if initial is None and depth >= 3:
+        initial, lower_info = _lower_depth_start(
+            X, y, beta, depth, count, max_rounds, price_options
+        )
+    wide = depth == 2 and d >= 3  # the oracle costs far more than a restricted solve
+    count = int(count or (WIDE_COUNT if wide else min(n, COUNT)))
     options = dict(price_options or {})
     y_mean = float(y.mean())
     centred_y = y - y_mean
     info = {"rounds": 0, "pricing_s": 0.0, "converged": False}
-    if initial is None and depth >= 3:
-        *lower, _, lower_info = solve_generated(
-            X, y, beta, depth - 1, tol=LOWER_DEPTH_TOL, count=count, max_rounds=max_rounds,
-            price_options=price_options,
-        )  # fmt: skip
-        W0, b0, C0, coef0 = lower
-        initial = W0, b0, np.column_stack([C0, np.zeros(len(b0))]), coef0
+    if lower_info is not None:
         info["pricing_s"] = lower_info["pricing_s"]
         info["lower_depth_rounds"] = [
             lower_info["rounds"],
@@ -753,7 +861,7 @@ def solve_generated(
             stuck, keep = True, 1 - 1e-6
         else:
             stuck = False
-            keep = KEEP if len(b1) > 2 * n else LOOSE_KEEP  # large sets: slower solves
+            keep = KEEP if len(b1) > 2 * n and not wide else LOOSE_KEEP  # large: slower
         kept = (coef != 0) | (np.abs(centred.T @ residual) >= keep * beta)
         W, b1, C, start = _unique_chains(  # kept chains first: they keep their coef
             np.concatenate([W[kept], priced.W[new]]),
@@ -766,6 +874,16 @@ def solve_generated(
     W, b1, C = (part[support] for part in solved)
     coef = coef[support]
     return W, b1, C, coef, intercept, info
+
+
+def _lower_depth_start(X, y, beta, depth, count, max_rounds, price_options):
+    """The depth L - 1 fit (to LOWER_DEPTH_TOL) as depth-L chains with c_L = 0, with
+    their coefficients, and its info."""
+    W, b1, C, coef, _, info = solve_generated(
+        X, y, beta, depth - 1, tol=LOWER_DEPTH_TOL, count=count, max_rounds=max_rounds,
+        price_options=price_options,
+    )  # fmt: skip
+    return (W, b1, np.column_stack([C, np.zeros(len(b1))]), coef), info
 
 
 def _unique_chains(W, b1, C, *more):

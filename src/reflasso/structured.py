@@ -27,6 +27,7 @@ import itertools
 import sys
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from .chains import evaluate_unit_chains
 from .pricing import PricedChains
@@ -92,11 +93,13 @@ class _Best:
         # global ranking, so that each region of the data can offer a chain.
         self.row_scores, self.row_params = [], []
 
-    def offer(self, scores: np.ndarray, columns, valid=None) -> None:
+    def offer(self, scores: np.ndarray, columns, valid=None, convert=None) -> None:
         """Consider candidates with these scores; ``columns`` are their parameters, one
         array per parameter, broadcastable to the scores' shape.  Only the kept
         candidates' parameters are ever materialised.  ``valid`` masks out entries
-        that are not chains."""
+        that are not chains.  ``convert``, if given, maps the kept candidates' columns
+        (an array (k, len(columns))) to their parameters."""
+        convert = convert or (lambda params: params)
         scores = np.abs(np.asarray(scores, dtype=float))
         if valid is not None:
             scores = np.where(valid, scores, -1.0)
@@ -110,12 +113,14 @@ class _Best:
             top = np.arange(flat.size)
         top = top[flat[top] >= 0]
         picked = np.unravel_index(top, scores.shape)
-        params = np.stack([np.broadcast_to(c, scores.shape)[picked] for c in columns], axis=-1)
+        params = convert(
+            np.stack([np.broadcast_to(c, scores.shape)[picked] for c in columns], axis=-1)
+        )
         if scores.ndim == 2:
             rows = np.arange(len(scores))
             at = (rows, scores.argmax(axis=1))
             row_params = [np.broadcast_to(c, scores.shape)[at] for c in columns]
-            self.offer_row_bests(scores[at], np.stack(row_params, axis=-1))
+            self.offer_row_bests(scores[at], convert(np.stack(row_params, axis=-1)))
         self.scores = np.concatenate([self.scores, flat[top]])
         self.params = np.concatenate([self.params, params])
         if self.scores.size > 2 * self.keep:
@@ -307,8 +312,10 @@ def price_depth2(X, residual, count: int, spread: bool = True) -> PricedChains:
     points, weights, center, scale = _merged(X, lam)
     best = _Best(count, d + 1)
     if len(points) >= 2:
-        for anchors, spans in _frames(points):
-            _sweep(points, weights, anchors, spans, best)
+        # small products and SVDs per block of frames: BLAS threads only add overhead
+        with threadpool_limits(limits=1, user_api="blas"):
+            for anchors, spans in _frames(points):
+                _sweep(points, weights, anchors, spans, best)
     ranking, params = best.distinct(sys.maxsize)
     W, b = params[:, :d], params[:, d]
     # scale * |w.u + b| with u = (x - center)/scale is |w.x + scale b - w.center|
@@ -362,6 +369,8 @@ def _sweep(points, weights, anchors, spans, best: _Best) -> None:
     to some v_m.  Axes enter as vectors with weight 0: they add candidates (w
     orthogonal to an axis) but no terms.
     """
+    from . import plane_sweep  # numba: imported only where needed
+
     d = points.shape[1]
     B0, B1, valid = _plane_bases(points, anchors, spans)
     anchors, B0, B1 = anchors[valid], B0[valid], B1[valid]
@@ -372,27 +381,22 @@ def _sweep(points, weights, anchors, spans, best: _Best) -> None:
     v0 = np.concatenate([B0 @ points.T - (B0 * here).sum(1)[:, None], B0], axis=1)
     v1 = np.concatenate([B1 @ points.T - (B1 * here).sum(1)[:, None], B1], axis=1)
     mass = np.concatenate([weights, np.zeros(d)])
-    n0, n1, _ = _normals(v0, v1)
-    order = np.argsort(np.arctan2(n1, n0), axis=1, kind="stable")
-    v0, v1 = np.take_along_axis(v0, order, 1), np.take_along_axis(v1, order, 1)
-    mass = np.take_along_axis(np.broadcast_to(mass, v0.shape), order, 1)
-    n0, n1, flip = _normals(v0, v1)
-    signed = mass * np.where(flip, 1.0, -1.0)  # lambda_i s_i, s_i the sign after
-    # G just after the m-th angle: terms up to m have their "after" sign, the rest not.
-    g0 = 2 * np.cumsum(signed * v0, 1) - (signed * v0).sum(1, keepdims=True)
-    g1 = 2 * np.cumsum(signed * v1, 1) - (signed * v1).sum(1, keepdims=True)
-    W = [B0[:, i, None] * n0 + B1[:, i, None] * n1 for i in range(d)]  # unnormalised w
-    norm1 = sum(np.abs(w) for w in W)
-    ok = norm1 > 1e-12
-    norm1 = np.where(ok, norm1, 1.0)
-    scores = (n0 * g0 + n1 * g1) / norm1
-    offset = -(n0 * (B0 * here).sum(1)[:, None] + n1 * (B1 * here).sum(1)[:, None]) / norm1
-    best.offer(scores, [w / norm1 for w in W] + [offset], valid=ok)
+    n0, n1, key = (np.empty(v0.shape) for _ in range(3))
+    plane_sweep.normals(v0, v1, n0, n1, key)
+    order = np.argsort(key, axis=1)  # ties need no order (plane_sweep.scores)
+    scores, c0, c1, norm1 = (np.empty(v0.shape) for _ in range(4))
+    B0, B1 = np.ascontiguousarray(B0), np.ascontiguousarray(B1)  # one compiled layout
+    plane_sweep.scores(order, n0, n1, mass, B0, B1, scores, c0, c1, norm1)
+    ok = norm1 > 0
+    shift0, shift1 = (B0 * here).sum(1), (B1 * here).sum(1)
 
+    def chains(params):
+        """(w, b) of the kept candidates from (c0, c1, ||w||_1, frame)."""
+        c0, c1, size, frame = params.T
+        frame = frame.astype(int)
+        w = (B0[frame] * c0[:, None] + B1[frame] * c1[:, None]) / size[:, None]
+        offset = -(c0 * shift0[frame] + c1 * shift1[frame]) / size
+        return np.column_stack([w, offset])
 
-def _normals(v0, v1):
-    """c orthogonal to v: n = rot90(v) = (-v1, v0), flipped to an angle in [0, pi).
-    Just after that angle, c . v has sign +1 if n was flipped and -1 otherwise."""
-    n0, n1 = -v1, v0
-    flip = (n1 < 0) | ((n1 == 0) & (n0 < 0))
-    return np.where(flip, -n0, n0), np.where(flip, -n1, n1), flip
+    frames = np.arange(len(anchors))[:, None].astype(float)
+    best.offer(scores, [c0, c1, norm1, frames], valid=ok, convert=chains)
