@@ -152,19 +152,27 @@ def test_unit_chains_with_near_copies_on_many_points():
     assert_matches_clarabel(A, y, beta, coef)
 
 
+@pytest.mark.parametrize("givens_min", [0, 10**9])
 @pytest.mark.parametrize("m", [1, 2, 7, 40])
-def test_cholesky_downdate_removes_one_column(m):
-    """drop_column (Givens rotations) returns an upper triangular R' whose R'^T R' is
-    the Gram matrix without that column, for every position.  Tolerance 1e-10 relative
-    to the Gram's largest entry: rotations are backward stable, so the error is a few
-    eps times m."""
-    from reflasso.cholesky_update import drop_column
+def test_cholesky_downdate_removes_one_column(monkeypatch, m, givens_min):
+    """Removing a support column (``_Basis.drop``: Givens rotations, compiled, for
+    large trailing blocks; a QR of the block for small ones; both forced here) leaves
+    an upper triangular R' whose R'^T R' is the Gram matrix without that column, for
+    every position.  Tolerance 1e-10 relative to the Gram's largest entry: rotations
+    and Householder QR are backward stable, so the error is a few eps times m."""
+    from reflasso import solvers
 
+    monkeypatch.setattr(solvers, "GIVENS_MIN", givens_min)
     A = np.random.default_rng(m).normal(size=(60, m))
     R = np.ascontiguousarray(np.linalg.qr(A, mode="r"))
     gram = A.T @ A
     for position in range(m):
-        reduced = drop_column(R, position)
+        basis = solvers._Basis(A)
+        basis.index, basis.rows, basis.R = list(range(m)), A.T.copy(), R.copy()
+        basis.drop(position)
+        reduced = basis.R
+        assert basis.index == [j for j in range(m) if j != position]
+        np.testing.assert_array_equal(basis.block, np.delete(A.T, position, axis=0))
         assert reduced.shape == (m - 1, m - 1)
         assert np.array_equal(reduced, np.triu(reduced))
         expected = np.delete(np.delete(gram, position, 0), position, 1)

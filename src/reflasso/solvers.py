@@ -272,6 +272,9 @@ DEPENDENT_SHARE = 1e-11
 #: allows less, ``_kkt_floor``); a worse one is compared with the interior point's, and
 #: the better is kept.
 ACTIVE_SET_KKT = 1e-9
+#: Removing a support column with a trailing block of at least this many columns uses
+#: the compiled Givens downdate (``cholesky_update``), smaller ones a numpy QR.
+GIVENS_MIN = 64
 
 
 def solve_active_set(centred, centred_y, beta, start=None, *, max_iter=None, tol=1e-10):
@@ -439,11 +442,20 @@ class _Basis:
         self.index.append(j)
 
     def drop(self, position: int) -> None:
-        """Remove the column at ``position`` (R by Givens rotations, compiled)."""
-        from .cholesky_update import drop_column  # numba: imported only where needed
-
+        """Remove the column at ``position``: R by Givens rotations (compiled) when the
+        trailing block is large, else by a QR of it (numpy: loading the compiled
+        kernel costs a fresh process about 0.7 s, more than a small fit's whole solve)."""
         m = len(self.index)
-        self.R = drop_column(self.R, position)
+        if m - position >= GIVENS_MIN:
+            from .cholesky_update import drop_column  # numba: imported only where needed
+
+            self.R = drop_column(self.R, position)
+        else:
+            cut = np.delete(self.R, position, axis=1)
+            self.R = np.zeros((m - 1, m - 1))
+            self.R[:position] = cut[:position]
+            tail = np.linalg.qr(cut[position:, position:], mode="r")
+            self.R[position:, position:] = tail[: m - 1 - position]
         self.rows[position : m - 1] = self.rows[position + 1 : m].copy()
         self.index.pop(position)
 
