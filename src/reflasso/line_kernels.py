@@ -268,12 +268,11 @@ def _anchored(u, lam, first, step, scores, params, state, rows):
     allowed), with the depth-3 centre as c2 and its radius as c3."""
     n = len(u)
     z, zlam, S0, S1 = np.empty(n), np.empty(n), np.empty(n + 1), np.empty(n + 1)
-    pair_rows = np.full((2 * n, 4), -1.0)  # the depth-3 rows' best: not used here
     for j in range(first, n, step):
         _distances(u, lam, u[j], z, zlam)
         _prefix(z, zlam, S0, S1)
-        _pair_vertices(z, S0, S1, u[j], scores, params, state, pair_rows)
-        _end_row(state, rows, j)
+        _pair_vertices(z, S0, S1, u[j], scores, params, state, rows)
+        _end_row(state, rows, j)  # row j: the anchor's best over its depth-3 vertices
 
 
 def depth3_candidates(u: np.ndarray, lam: np.ndarray, keep: int):
@@ -293,16 +292,17 @@ def depth3_candidates(u: np.ndarray, lam: np.ndarray, keep: int):
 @numba.njit(**_JIT)
 def _depth3_part(u, S0, S1, part, keep, scores, params, fill, rows):
     state = _new_state(keep)
-    _pair_vertices(u, S0, S1, 0.0, scores, params, state, rows, part, PARTS)
+    _pair_vertices(u, S0, S1, 0.0, scores, params, state, rows, part, PARTS, True)
     fill[0] = int(state[0])
 
 
 @numba.njit(**_JIT)
-def _pair_vertices(z, S0, S1, a, scores, params, state, rows, first=0, step=1):
+def _pair_vertices(z, S0, S1, a, scores, params, state, rows, first=0, step=1, own_rows=False):
     """Depth-3 vertices of the line z: centre z_r with the pair {z_k, 2 z_r - z_k}, and
     the pair {z_r, z_k} (r < k) around its midpoint, for r = first, first + step, ...
-    ``rows`` (2n, 4) keeps each row's best as [|score|, a, c2, c3]: row r for centre
-    z_r, row n + r for the pairs with left point z_r."""
+    ``own_rows``: each r ends two rows of ``rows`` (2n, 4), [|score|, a, c2, c3]: row r
+    for centre z_r, row n + r for the pairs with left point z_r; otherwise the caller
+    ends its row (``_end_row``) and ``rows`` is not written."""
     n = len(z)
     for r in range(first, n, step):
         centre = z[r]
@@ -316,8 +316,8 @@ def _pair_vertices(z, S0, S1, a, scores, params, state, rows, first=0, step=1):
                 s = _region_sum(S0, S1, 0, r, mirror, at) + _region_sum(S0, S1, r, n, z[k], k)
             if _wanted(state, s):
                 _offer(scores, params, state, s, a, centre, abs(z[k] - centre))
-            if abs(s) > rows[r, 0]:
-                _set_row(rows, r, abs(s), a, centre, abs(z[k] - centre))
+        if own_rows:
+            _end_row(state, rows, r)
         at = -1
         for k in range(r + 1, n):  # the midpoint increases with k
             middle = (z[r] + z[k]) / 2
@@ -325,13 +325,8 @@ def _pair_vertices(z, S0, S1, a, scores, params, state, rows, first=0, step=1):
             s = _region_sum(S0, S1, 0, at, z[r], r) + _region_sum(S0, S1, at, n, z[k], k)
             if _wanted(state, s):
                 _offer(scores, params, state, s, a, middle, z[k] - middle)
-            if abs(s) > rows[n + r, 0]:
-                _set_row(rows, n + r, abs(s), a, middle, z[k] - middle)
-
-
-@numba.njit(**_JIT)
-def _set_row(rows, row, score, a, c2, c3):
-    rows[row, 0], rows[row, 1], rows[row, 2], rows[row, 3] = score, a, c2, c3
+        if own_rows:
+            _end_row(state, rows, n + r)
 
 
 @numba.njit(**_JIT)
