@@ -223,8 +223,8 @@ class _TopChains:
         return self.W[order], self.b1[order], self.C[order], self.scores[order]
 
 
-def _drop_near_copies(points, W, b1, C, scores, count, similar=NEAR_COPY):
-    """The ``count`` best chains, skipping columns nearly parallel (|cos| > ``similar``)
+def _drop_near_copies(points, W, b1, C, scores, count):
+    """The ``count`` best chains, skipping columns nearly parallel (|cos| > NEAR_COPY)
     to a better one (``solvers._diverse_violators`` on the chains' columns at
     ``points``)."""
     from .dictionary import Dictionary
@@ -234,7 +234,7 @@ def _drop_near_copies(points, W, b1, C, scores, count, similar=NEAR_COPY):
         return W, b1, C, scores
     chains = Dictionary(depth=C.shape[1] + 2, W=W, b1=b1, C=C, kind="priced")
     chosen = _diverse_violators(
-        DictionaryColumns(chains, points), scores, 0.0, count, similar=similar
+        DictionaryColumns(chains, points), scores, 0.0, count, similar=NEAR_COPY
     )
     chosen = chosen[np.argsort(-scores[chosen], kind="stable")]
     return W[chosen], b1[chosen], C[chosen], scores[chosen]

@@ -139,15 +139,15 @@ class _Best:
         self.row_scores.append(scores[keep])
         self.row_params.append(params[keep])
 
-    def distinct(self, count: int) -> tuple[np.ndarray, np.ndarray]:
-        """(|score|, parameters) of up to ``count`` distinct best candidates, best first,
-        from the global top list and the rows' bests together."""
+    def distinct(self) -> tuple[np.ndarray, np.ndarray]:
+        """(|score|, parameters) of the distinct candidates, best first, from the global
+        top list and the rows' bests together."""
         scores = np.concatenate([self.scores, *self.row_scores])
         params = np.concatenate([self.params, *self.row_params])
         order = np.argsort(-scores, kind="stable")
         params = params[order]
         _, first = np.unique(np.round(params, KEY_DIGITS), axis=0, return_index=True)
-        first = np.sort(first)[: max(count, 1)]
+        first = np.sort(first)
         return scores[order][first], params[first]
 
 
@@ -159,11 +159,11 @@ def _finish(X, lam, ranking, W, b1, C, count, fallback_max, spread=True) -> Pric
     The best chains of a dual vector cluster where the residual is largest; column
     generation given only such near-copies fixes one region per round.  The pool holds
     every row's best too, so the picked chains spread over the data (1-D, L = 3,
-    n = 2,000: 78 rounds before, 14 after).  Near-copies are judged on at most
+    n = 2,000: 78 rounds before, 16 after).  Near-copies are judged on at most
     ``DIVERSITY_POINTS`` of the points: only the choice depends on it, never the maximum.
     ``spread=False``: the ``count`` best of the pool, near-copies included.
     """
-    from .pricing import NEAR_COPY, _drop_near_copies
+    from .pricing import _drop_near_copies
 
     if len(b1) == 0:
         d, inner = X.shape[1], C.shape[1]
@@ -172,7 +172,7 @@ def _finish(X, lam, ranking, W, b1, C, count, fallback_max, spread=True) -> Pric
         )
     if spread:
         sample = X[:: -(-len(X) // DIVERSITY_POINTS)]
-        picked = _drop_near_copies(sample, W, b1, C, ranking, count, similar=NEAR_COPY)
+        picked = _drop_near_copies(sample, W, b1, C, ranking, count)
         if len(picked[1]):  # (none when every score is 0: then the first chain serves)
             W, b1, C = picked[:3]
         else:
@@ -249,7 +249,7 @@ def price_line(X, residual, depth: int, count: int, spread: bool = True) -> Pric
     best = _Best(count, depth - 1)
     if len(u) >= 2:
         _LINE_FAMILIES[depth](_Line(u[:, 0], weights), best)
-    ranking, params = best.distinct(sys.maxsize)
+    ranking, params = best.distinct()
     # Unit chain in u = (x - center)/scale with w = 1, b1 = -a:
     # scale * g(u) = ||x - (center + scale a)| - scale c2| ...
     W = np.ones((len(params), 1))
@@ -316,7 +316,7 @@ def price_depth2(X, residual, count: int, spread: bool = True) -> PricedChains:
         with threadpool_limits(limits=1, user_api="blas"):
             for anchors, spans in _frames(points):
                 _sweep(points, weights, anchors, spans, best)
-    ranking, params = best.distinct(sys.maxsize)
+    ranking, params = best.distinct()
     W, b = params[:, :d], params[:, d]
     # scale * |w.u + b| with u = (x - center)/scale is |w.x + scale b - w.center|
     b1 = scale * b - W @ center
