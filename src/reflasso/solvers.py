@@ -538,18 +538,24 @@ def _solve_restricted(centred, centred_y, beta, start=None, info=None):
     the interior point with polish; ``info["fallbacks"]`` counts the latter."""
     from threadpoolctl import threadpool_limits
 
-    # Thousands of small matrix-vector products: BLAS threads only slow them down (2-D,
-    # n = 2,000, 915 chains: 16 s with two threads, 2.4 s with one, on the busy 2-core box)
-    with threadpool_limits(limits=1, user_api="blas"):
-        coef = solve_active_set(centred, centred_y, beta, start)
-    violation = np.inf if coef is None else kkt_violation(centred, centred_y, beta, coef)
-    if coef is not None and violation > _kkt_floor(centred, centred_y, beta, coef):
+    def active_set(from_coef):
+        """(coef, its KKT violation, whether that is acceptable)."""
+        # Thousands of small matrix-vector products: BLAS threads only slow them down
+        # (2-D, n = 2,000, 915 chains: 16 s with two threads, 2.4 s with one, busy box)
+        with threadpool_limits(limits=1, user_api="blas"):
+            coef = solve_active_set(centred, centred_y, beta, from_coef)
+        if coef is None:
+            return None, np.inf, False
+        violation = kkt_violation(centred, centred_y, beta, coef)
+        return coef, violation, violation <= _kkt_floor(centred, centred_y, beta, coef)
+
+    coef, violation, accepted = active_set(start)
+    if coef is not None and not accepted:
         # Rounding accumulated in the factor's updates (seen on 900 columns of 5,000
         # points: 1.2e-9): once more from this support, factorised afresh, costs far
         # less than the interior point.
-        coef = solve_active_set(centred, centred_y, beta, coef)
-        violation = np.inf if coef is None else kkt_violation(centred, centred_y, beta, coef)
-    if violation <= _kkt_floor(centred, centred_y, beta, coef):
+        coef, violation, accepted = active_set(coef)
+    if accepted:
         return coef
     if info is not None:
         info["fallbacks"] = info.get("fallbacks", 0) + 1
@@ -564,8 +570,6 @@ def _kkt_floor(centred, centred_y, beta, coef) -> float:
     """The KKT violation accepted from the active set: ACTIVE_SET_KKT, or ten times
     the rounding error of A_j . r (eps ||A_j|| ||r|| / beta) where that is larger
     (n = 100,000 points: about 7e-10 of beta)."""
-    if coef is None:
-        return ACTIVE_SET_KKT
     residual = centred_y - centred @ coef
     largest = np.sqrt(np.max(np.einsum("ij,ij->j", centred, centred), initial=0.0))
     rounding = np.finfo(float).eps * largest * np.linalg.norm(residual) / beta
